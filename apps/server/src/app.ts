@@ -1,0 +1,136 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { Database } from "@causette/db";
+import { createExpressMiddleware } from "@trpc/server/adapters/express";
+import cookieParser from "cookie-parser";
+import cors from "cors";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { LoginLimiter } from "./auth/login-limiter.ts";
+import { PasswordHasher } from "./auth/passwords.ts";
+import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
+import { createTokenIssuer } from "./auth/tokens.ts";
+import type { Config } from "./env.ts";
+import { AppError } from "./errors.ts";
+import { corsOptions } from "./http/cors.ts";
+import { mountDocs } from "./http/docs.ts";
+import { buildOpenApiDocument } from "./http/openapi.ts";
+import { mountRestRoutes } from "./http/rest-adapter.ts";
+import { sendError } from "./http/send-error.ts";
+import type { Logger } from "./logger.ts";
+import { createRealtime, type Realtime } from "./realtime/realtime.ts";
+import { createServices, type Services } from "./services/index.ts";
+import type { Context } from "./trpc/context.ts";
+import { appRouter } from "./trpc/routers/_app.ts";
+
+export type AppConfig = Pick<
+  Config,
+  "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
+>;
+
+export interface AppDeps {
+  config: AppConfig;
+  db: Database;
+  logger: Logger;
+}
+
+export interface App {
+  server: HttpServer;
+  services: Services;
+  realtime: Realtime;
+  /** Stops real time (telling clients to reconnect) and the HTTP server; the database stays open. */
+  close(): Promise<void>;
+}
+
+const JSON_LIMIT = "64kb";
+
+/** Builds the whole server (HTTP, tRPC, REST, socket.io) without listening. */
+export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
+  const tokens = createTokenIssuer(config.jwtSecret, config.jwtExpiresIn);
+  const app = express();
+  const server = createServer(app);
+  const realtime = await createRealtime({ server, tokens, config, logger, pool: db.pool });
+  const services = createServices({
+    pool: db.pool,
+    ping: () => db.ping(),
+    hasher: new PasswordHasher(),
+    tokens,
+    loginLimiter: new LoginLimiter(),
+    events: realtime.events,
+    startedAt: Date.now(),
+  });
+  realtime.serve(services);
+
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: "lax" as const,
+    secure: config.production,
+    signed: true,
+    path: "/",
+  };
+
+  function createContext(req: Request, res: Response): Context {
+    const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE];
+    const token = bearerToken(req.headers.authorization) ?? (typeof signed === "string" ? signed : undefined);
+    const userId = token ? tokens.verify(token) : null;
+    return {
+      services,
+      caller: userId === null ? null : { userId },
+      address: req.ip ?? req.socket.remoteAddress ?? "unknown",
+      http: {
+        setToken: (value) => res.cookie(AUTH_COOKIE, value, { ...cookieOptions, maxAge: tokens.lifetimeMs }),
+        clearToken: () => res.clearCookie(AUTH_COOKIE, cookieOptions),
+      },
+    };
+  }
+
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(cors(corsOptions(config.corsOrigins)));
+  app.use(express.json({ limit: JSON_LIMIT }));
+  app.use(cookieParser(config.cookieSecret));
+
+  app.use(
+    "/trpc",
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req, res }) => createContext(req, res),
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) {
+          logger.error({ err: error.cause ?? error, path }, "unexpected error");
+        }
+      },
+    }),
+  );
+  mountRestRoutes(app, createContext, logger);
+  mountDocs(app, buildOpenApiDocument());
+
+  app.use((req, res) => {
+    sendError(res, new AppError("NOT_FOUND", `No route ${req.method} ${req.path}`), logger);
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, bodyParserError(error) ?? error, logger);
+  });
+
+  return {
+    server,
+    services,
+    realtime,
+    async close() {
+      await realtime.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** express.json's failures, as the client errors they are. */
+function bodyParserError(error: unknown): AppError | undefined {
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === "entity.parse.failed") return new AppError("BAD_REQUEST", "The body is not valid JSON", { issues: [{ path: "", message: "malformed JSON" }] });
+  if (type === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", `The body is over ${JSON_LIMIT}`);
+  if (typeof type === "string" && type.startsWith("encoding.") || type === "charset.unsupported") {
+    return new AppError("BAD_REQUEST", "The body's encoding is not supported");
+  }
+  return undefined;
+}

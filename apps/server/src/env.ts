@@ -1,0 +1,108 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse as parseDotenv } from "dotenv";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/** The repository root: `.env` and the embedded database's `.data/` live there. */
+export const ROOT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
+
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+
+const optionalUrl = (protocols: RegExp, hint: string) =>
+  z
+    .string()
+    .trim()
+    .transform((v) => v || undefined)
+    .pipe(z.url({ protocol: protocols, error: `must be a ${hint} URL` }).optional())
+    .optional();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DB_URL: optionalUrl(/^postgres(ql)?$/, "postgres://"),
+  DATABASE_URL: optionalUrl(/^postgres(ql)?$/, "postgres://"),
+  JWT: z.string().optional(),
+  COOKIE: z.string().optional(),
+  PORT: z.coerce.number({ error: "must be a port number" }).int().min(0).max(65535).default(5050),
+  JWT_EXPIRES_IN: z.string().regex(DURATION, "must be a duration such as 15m, 12h or 7d").default("7d"),
+  REDIS_URL: optionalUrl(/^rediss?$/, "redis://"),
+  CORS_ORIGIN: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().optional(),
+});
+
+export interface Config {
+  nodeEnv: "development" | "production" | "test";
+  production: boolean;
+  dbUrl: string | undefined;
+  dataDir: string;
+  jwtSecret: string;
+  cookieSecret: string;
+  jwtExpiresIn: string;
+  port: number;
+  redisUrl: string | undefined;
+  /** Allowed browser origins; `"localhost"` allows any localhost origin (development). */
+  corsOrigins: string[] | "localhost";
+  logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  /** Variables that were generated for this run rather than configured. */
+  generated: string[];
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+function secret(name: "JWT" | "COOKIE", value: string | undefined, production: boolean, generated: string[]) {
+  if (value) {
+    if (production && value.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError(`${name}: must be at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production`);
+    }
+    return value;
+  }
+  if (production) throw new ConfigError(`${name}: required when NODE_ENV=production`);
+  generated.push(name);
+  return randomBytes(32).toString("hex");
+}
+
+/** Parses the environment; throws a ConfigError whose message names the variable at fault. */
+export function parseEnv(source: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${issue.path.join(".")}: ${issue.message}`);
+  }
+  const env = parsed.data;
+  const production = env.NODE_ENV === "production";
+  const dbUrl = env.DB_URL ?? env.DATABASE_URL;
+  if (production && !dbUrl) {
+    throw new ConfigError("DB_URL: required when NODE_ENV=production (the embedded database is for development)");
+  }
+  const generated: string[] = [];
+  const jwtSecret = secret("JWT", env.JWT, production, generated);
+  const cookieSecret = secret("COOKIE", env.COOKIE, production, generated);
+  const origins = env.CORS_ORIGIN?.split(",").map((o) => o.trim()).filter(Boolean);
+  return {
+    nodeEnv: env.NODE_ENV,
+    production,
+    dbUrl,
+    dataDir: env.DATA_DIR ?? `${ROOT_DIR}.data/pglite`,
+    jwtSecret,
+    cookieSecret,
+    jwtExpiresIn: env.JWT_EXPIRES_IN,
+    port: env.PORT,
+    redisUrl: env.REDIS_URL,
+    corsOrigins: origins?.length ? origins : production ? [] : "localhost",
+    logLevel: env.LOG_LEVEL,
+    generated,
+  };
+}
+
+/** The process environment over the root `.env` file (the environment wins, as dotenv does). */
+export function loadEnv(): Config {
+  const file = `${ROOT_DIR}.env`;
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+  return parseEnv({ ...fromFile, ...process.env });
+}

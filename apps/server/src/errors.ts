@@ -1,0 +1,75 @@
+import { ConflictError } from "@causette/db";
+import {
+  ERROR_CODES,
+  ERROR_STATUS,
+  describeIssues,
+  toErrorIssues,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorIssue,
+} from "@causette/contracts";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+
+/** The one error a service throws: a contract code, a message for the client, maybe field issues. */
+export class AppError extends Error {
+  override name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { issues?: ErrorIssue[]; retryAfter?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+const INTERNAL_MESSAGE = "Internal server error";
+
+export function badRequest(path: string, message: string): AppError {
+  const issues = [{ path, message }];
+  return new AppError("BAD_REQUEST", describeIssues(issues), { issues });
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code);
+}
+
+function fromZod(error: z.core.$ZodError): AppError {
+  const issues = toErrorIssues(error.issues);
+  return new AppError("BAD_REQUEST", describeIssues(issues), { issues });
+}
+
+/**
+ * Any thrown value, as the AppError a client may see. Unknown errors become a fixed
+ * INTERNAL_SERVER_ERROR; `internal` is set so the caller logs the original.
+ */
+export function toAppError(error: unknown): AppError & { internal?: unknown } {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.core.$ZodError) return fromZod(error);
+  if (error instanceof ConflictError) return new AppError("CONFLICT", "Already exists");
+  if (error instanceof TRPCError) {
+    if (error.cause instanceof AppError) return error.cause;
+    if (error.cause instanceof z.core.$ZodError) return fromZod(error.cause);
+    if (error.cause instanceof ConflictError) return new AppError("CONFLICT", "Already exists");
+    if (error.code === "PARSE_ERROR") return new AppError("BAD_REQUEST", error.message);
+    if (error.code !== "INTERNAL_SERVER_ERROR" && isErrorCode(error.code)) {
+      return new AppError(error.code, error.message);
+    }
+    return Object.assign(new AppError("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE), { internal: error.cause ?? error });
+  }
+  return Object.assign(new AppError("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE), { internal: error });
+}
+
+export function toErrorBody(error: AppError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.extra.issues ? { issues: error.extra.issues } : {}),
+    },
+  };
+}
+
+export function statusOf(error: AppError): number {
+  return ERROR_STATUS[error.code];
+}

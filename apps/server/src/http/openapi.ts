@@ -1,0 +1,102 @@
+import { ErrorBodySchema, restRoutes, type RestRoute } from "@causette/contracts";
+import { z } from "zod";
+
+type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
+
+/**
+ * zod writes shared schemas (those with a `.meta({ id })`) under `$defs`; in an OpenAPI document
+ * they belong under `components.schemas`, so they are moved there and the references rewritten.
+ */
+function schemaOf(schema: z.ZodType, io: "input" | "output", components: Record<string, unknown>): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema & { $defs?: Record<string, unknown> };
+  const { $defs, $schema: _, ...rest } = json;
+  const rewrite = (value: unknown) =>
+    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+  for (const [id, def] of Object.entries($defs ?? {})) components[id] = rewrite(def);
+  return rewrite(rest);
+}
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
+});
+
+function operationOf(name: string, route: RestRoute, components: Record<string, unknown>) {
+  const input = schemaOf(route.input, "input", components);
+  const pathParams = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  const inputKeyOf = (param: string) => route.params?.[param] ?? param;
+  const fromPath = new Set(pathParams.map(inputKeyOf));
+  const properties = input.properties ?? {};
+  const required = new Set(input.required ?? []);
+  const parameters: unknown[] = pathParams.map((param) => ({
+    name: param,
+    in: "path",
+    required: true,
+    schema: properties[inputKeyOf(param)] ?? { type: "string" },
+  }));
+  const rest = Object.entries(properties).filter(([key]) => !fromPath.has(key));
+  let requestBody: unknown;
+  if (route.method === "get" || route.method === "delete") {
+    for (const [key, schema] of rest) {
+      parameters.push({ name: key, in: "query", required: required.has(key), schema });
+    }
+  } else if (rest.length > 0) {
+    requestBody = {
+      required: true,
+      content: {
+        "application/json": {
+          schema: {
+            ...input,
+            properties: Object.fromEntries(rest),
+            required: [...required].filter((key) => !fromPath.has(key)),
+          },
+        },
+      },
+    };
+  }
+  return {
+    operationId: name,
+    summary: route.summary,
+    tags: [route.tag],
+    ...(route.auth ? { security: [{ bearer: [] }, { cookie: [] }] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      [String(route.status)]: {
+        description: "Success",
+        content: { "application/json": { schema: schemaOf(route.output, "output", components) } },
+      },
+      400: errorResponse("Invalid input: `error.issues` names each field"),
+      ...(route.auth ? { 401: errorResponse("No valid token") } : {}),
+      ...(pathParams.length ? { 404: errorResponse("Not found, or not yours to see") } : {}),
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document, generated from the contract's route table. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const components: Record<string, unknown> = {};
+  schemaOf(ErrorBodySchema, "output", components);
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [name, route] of Object.entries(restRoutes) as Array<[string, RestRoute]>) {
+    const path = route.path.replace(/:(\w+)/g, "{$1}");
+    paths[path] ??= {};
+    paths[path][route.method] = operationOf(name, route, components);
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Causette",
+      version: "0.1.0",
+      description: "Internal chat: accounts, private rooms, messages with receipts. Real time over socket.io on the same port.",
+    },
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        cookie: { type: "apiKey", in: "cookie", name: "token" },
+      },
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { openDatabase } from "@causette/db";
+import { createApp } from "./app.ts";
+import { ConfigError, loadEnv, type Config } from "./env.ts";
+import { createLogger } from "./logger.ts";
+
+function configOrExit(): Config {
+  try {
+    return loadEnv();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const logger = createLogger(config.logLevel);
+for (const name of config.generated) {
+  logger.warn(`${name} is not set: using a random secret for this run (tokens will not survive a restart)`);
+}
+
+const db = await openDatabase({ url: config.dbUrl, dataDir: config.dataDir }).catch((error: unknown) => {
+  const reason = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Cannot open the database${config.dbUrl ? " at DB_URL" : ""}: ${reason}\n`);
+  process.exit(1);
+});
+if (db.embedded) logger.info({ dataDir: config.dataDir }, "no DB_URL: using the embedded PostgreSQL (PGlite)");
+
+const app = await createApp({ config, db, logger });
+app.server.on("error", (error: NodeJS.ErrnoException) => {
+  process.stderr.write(`Cannot listen on port ${config.port} (PORT): ${error.code ?? error.message}\n`);
+  process.exit(1);
+});
+app.server.listen(config.port, () => {
+  logger.info({ port: config.port }, `Causette listening on http://localhost:${config.port}`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 10_000).unref();
+  await app.close();
+  await db.close();
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

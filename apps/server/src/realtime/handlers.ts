@@ -1,0 +1,95 @@
+import { clientEventSchemas, type Ack, type ClientToServerEvents, type RoomRef } from "@causette/contracts";
+import { AppError, toAppError, toErrorBody } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Services } from "../services/index.ts";
+import { origin } from "./broadcaster.ts";
+import { TokenBucket } from "./token-bucket.ts";
+import { createTypingTracker } from "./typing.ts";
+import { roomChannel, type ChatSocket } from "./types.ts";
+
+export interface HandlerDeps {
+  services: Services;
+  logger: Logger;
+  /** Counts in-flight handlers so shutdown can wait for them; false once the server is closing. */
+  track<T>(work: () => Promise<T>): Promise<T>;
+}
+
+const SEND_RATE = { perSecond: 20, burst: 40 };
+
+const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
+
+/**
+ * Wires one socket's events to the services. Every payload is validated with the contract's schema;
+ * every handler answers through the ack when there is one and never throws past here, so one bad
+ * client cannot crash or disconnect anyone.
+ */
+export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
+  const caller = { userId: socket.data.userId };
+  const joined = new Set<number>();
+  const typing = createTypingTracker(socket);
+  const sends = new TokenBucket(SEND_RATE.perSecond, SEND_RATE.burst);
+
+  function on<E extends keyof ClientToServerEvents, T>(
+    event: E,
+    handle: (payload: ReturnType<(typeof clientEventSchemas)[E]["parse"]>) => Promise<T>,
+  ) {
+    socket.on(event, ((payload: unknown, ack?: unknown) => {
+      const reply = typeof ack === "function" ? (ack as (response: Ack<T>) => void) : undefined;
+      const run = async () => {
+        const parsed = clientEventSchemas[event].safeParse(payload);
+        if (!parsed.success) throw parsed.error;
+        return handle(parsed.data as never);
+      };
+      // With an ack the socket learns the result from it, so broadcasts skip it.
+      const work = reply ? () => origin.run({ socketId: socket.id }, run) : run;
+      deps.track(work).then(
+        (data) => reply?.({ ok: true, data }),
+        (error: unknown) => {
+          const appError = toAppError(error);
+          if (appError.internal !== undefined) deps.logger.error({ err: appError.internal, event }, "socket handler failed");
+          reply?.({ ok: false, error: toErrorBody(appError).error });
+        },
+      );
+    }) as never);
+  }
+
+  on("join_room", async (ref) => {
+    const roomId = roomIdOf(ref);
+    await deps.services.rooms.view(caller, roomId);
+    await socket.join(roomChannel(roomId));
+    joined.add(roomId);
+    return null;
+  });
+
+  on("leave_room", async (ref) => {
+    const roomId = roomIdOf(ref);
+    typing.stop(roomId);
+    joined.delete(roomId);
+    await socket.leave(roomChannel(roomId));
+    return null;
+  });
+
+  on("send_message", async ({ sender, ...input }) => {
+    if (sender !== undefined && sender !== caller.userId) {
+      throw new AppError("FORBIDDEN", "sender: must be your own user id", { issues: [{ path: "sender", message: "must be your own user id" }] });
+    }
+    if (!sends.take()) throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
+    typing.stop(input.roomId);
+    return deps.services.messages.send(caller, input);
+  });
+
+  on("message_state", async ({ roomId, messageId, state }) => {
+    const message = await deps.services.messages.setState(caller, { id: messageId, state }, roomId);
+    return message;
+  });
+
+  on("typing", async ({ roomId, isTyping }) => {
+    if (!joined.has(roomId)) throw new AppError("NOT_FOUND", `Join room ${roomId} first`);
+    typing.update(roomId, isTyping);
+    return null;
+  });
+
+  on("sync", async ({ roomId, since }) => deps.services.rooms.changes(caller, { id: roomId, since }));
+
+  socket.on("disconnect", () => typing.stopAll());
+}

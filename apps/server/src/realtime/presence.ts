@@ -1,0 +1,47 @@
+import { roomPartnersOf, type DatabasePool } from "@causette/db";
+import type { Logger } from "../logger.ts";
+import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
+
+/**
+ * Online means at least one socket, on any node, in the user's private channel. fetchSockets asks
+ * every node through the adapter, so two tabs on two nodes count as one user online until the
+ * last closes.
+ */
+export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logger) {
+  async function announce(userId: number, online: boolean) {
+    const partners = await roomPartnersOf(pool, userId);
+    if (partners.length > 0) io.to(partners.map(userChannel)).emit("presence", { userId, online });
+  }
+
+  async function isOnline(userId: number): Promise<boolean> {
+    return (await io.in(userChannel(userId)).fetchSockets()).length > 0;
+  }
+
+  const guard = (work: Promise<unknown>) =>
+    work.catch((err: unknown) => logger.warn({ err }, "presence update failed"));
+
+  return {
+    /** After the socket joined its user channel: announce the user if this is their first socket. */
+    connected(socket: ChatSocket) {
+      const userId = socket.data.userId;
+      void guard(
+        (async () => {
+          const sockets = await io.in(userChannel(userId)).fetchSockets();
+          if (sockets.length === 1) await announce(userId, true);
+          // Tell the newcomer which partners are online now.
+          const partners = await roomPartnersOf(pool, userId);
+          if (partners.length === 0) return;
+          const online = await io.in(partners.map(userChannel)).fetchSockets();
+          for (const id of new Set(online.map((s) => s.data.userId))) socket.emit("presence", { userId: id, online: true });
+        })(),
+      );
+    },
+    disconnected(userId: number) {
+      void guard(
+        (async () => {
+          if (!(await isOnline(userId))) await announce(userId, false);
+        })(),
+      );
+    },
+  };
+}

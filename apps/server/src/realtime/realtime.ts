@@ -1,0 +1,106 @@
+import type { Server as HttpServer } from "node:http";
+import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
+import type { DatabasePool } from "@causette/db";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { createClient } from "redis";
+import { Server } from "socket.io";
+import { bearerToken, cookieToken } from "../auth/credentials.ts";
+import type { TokenIssuer } from "../auth/tokens.ts";
+import type { AppConfig } from "../app.ts";
+import { corsOptions } from "../http/cors.ts";
+import type { Logger } from "../logger.ts";
+import type { ChatEvents, Services } from "../services/index.ts";
+import { createBroadcaster } from "./broadcaster.ts";
+import { registerHandlers } from "./handlers.ts";
+import { createPresence } from "./presence.ts";
+import { userChannel, type ChatServer } from "./types.ts";
+import { AppError } from "../errors.ts";
+
+export interface Realtime {
+  io: ChatServer;
+  events: ChatEvents;
+  /** Starts answering socket events with these services. */
+  serve(services: Services): void;
+  /** Refuses new events, waits for those in flight, then closes every socket so clients reconnect elsewhere. */
+  close(): Promise<void>;
+}
+
+export interface RealtimeDeps {
+  server: HttpServer;
+  tokens: TokenIssuer;
+  config: AppConfig;
+  logger: Logger;
+  pool: DatabasePool;
+}
+
+// A 4,000-character message is at most 16 KB of UTF-8; the rest is framing and other fields.
+const MAX_PACKET_BYTES = 32 * 1024;
+
+export async function createRealtime({ server, tokens, config, logger, pool }: RealtimeDeps): Promise<Realtime> {
+  const cors = corsOptions(config.corsOrigins);
+  const io: ChatServer = new Server(server, {
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    cors,
+    // CORS headers only guard polling; this checks the Origin of every transport, websockets included.
+    allowRequest: (req, callback) => {
+      const check = cors.origin as (origin: string | undefined, cb: (err: Error | null, ok?: boolean) => void) => void;
+      check(req.headers.origin, (_err, ok) => callback(null, ok === true));
+    },
+  });
+
+  const redisClients: Array<ReturnType<typeof createClient>> = [];
+  if (config.redisUrl) {
+    const pub = createClient({ url: config.redisUrl });
+    const sub = pub.duplicate();
+    for (const client of [pub, sub]) client.on("error", (err: unknown) => logger.error({ err }, "redis error"));
+    await Promise.all([pub.connect(), sub.connect()]);
+    redisClients.push(pub, sub);
+    io.adapter(createAdapter(pub, sub));
+  }
+
+  io.use((socket, next) => {
+    const { auth, headers } = socket.handshake;
+    const token =
+      (typeof auth?.token === "string" ? auth.token.replace(/^Bearer\s+/i, "") : undefined) ??
+      bearerToken(headers.authorization) ??
+      cookieToken(headers.cookie, config.cookieSecret);
+    const userId = token ? tokens.verify(token) : null;
+    if (userId === null) return next(new Error(HANDSHAKE_UNAUTHORIZED));
+    socket.data.userId = userId;
+    next();
+  });
+
+  const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
+  function track<T>(work: () => Promise<T>): Promise<T> {
+    if (closing) return Promise.reject(new AppError("SERVICE_UNAVAILABLE", "The server is shutting down, retry"));
+    const promise = work();
+    inFlight.add(promise);
+    void promise.finally(() => inFlight.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  return {
+    io,
+    events: createBroadcaster(io),
+    serve(services) {
+      const presence = createPresence(io, pool, logger);
+      io.on("connection", (socket) => {
+        const userId = socket.data.userId;
+        void socket.join(userChannel(userId));
+        registerHandlers(socket, { services, logger, track });
+        presence.connected(socket);
+        socket.on("disconnect", () => presence.disconnected(userId));
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.allSettled([...inFlight]);
+      // Closing the engine drops every transport: clients see "transport close" and reconnect.
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+      await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { restRoutes } from "@causette/contracts";
+import { publicRoute, router } from "../trpc.ts";
+
+export const systemRouter = router({
+  health: publicRoute(restRoutes["system.health"]).query(async ({ ctx }) => {
+    const health = await ctx.services.system.health();
+    if (health.database === "down") ctx.http.status = 503;
+    return health;
+  }),
+});

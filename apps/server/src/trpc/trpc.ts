@@ -1,0 +1,44 @@
+import { initTRPC } from "@trpc/server";
+import type { z } from "zod";
+import { AppError, toAppError, toErrorBody } from "../errors.ts";
+import type { Context } from "./context.ts";
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const appError = toAppError(error);
+    const body = toErrorBody(appError);
+    return {
+      ...shape,
+      message: body.error.message,
+      data: { ...shape.data, code: body.error.code, issues: body.error.issues, stack: undefined },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Services throw AppError; tRPC needs a TRPCError with the same code, which keeps the AppError as cause. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    Object.assign(result.error, { code: result.error.cause.code, message: result.error.cause.message });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(appErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.caller) throw new AppError("UNAUTHORIZED", "Sign in first: send the token as a Bearer header or the login cookie");
+  return next({ ctx: { ...ctx, caller: ctx.caller } });
+});
+
+/** The procedure behind a REST route: the same input and output schemas, by construction. */
+export function authedRoute<I extends z.ZodType, O extends z.ZodType>(route: { auth: true; input: I; output: O }) {
+  return authedProcedure.input(route.input).output(route.output);
+}
+
+export function publicRoute<I extends z.ZodType, O extends z.ZodType>(route: { auth: false; input: I; output: O }) {
+  return publicProcedure.input(route.input).output(route.output);
+}

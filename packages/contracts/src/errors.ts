@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/** The closed set of error codes, named as tRPC names them. */
+export const ERROR_CODES = [
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "TOO_MANY_REQUESTS",
+  "INTERNAL_SERVER_ERROR",
+  "SERVICE_UNAVAILABLE",
+] as const;
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+export const ErrorIssueSchema = z.object({
+  path: z.string().describe("The field, as a dotted path (empty for the whole input)"),
+  message: z.string(),
+});
+export type ErrorIssue = z.infer<typeof ErrorIssueSchema>;
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: ErrorCodeSchema,
+      message: z.string(),
+      issues: z.array(ErrorIssueSchema).optional(),
+    }),
+  })
+  .meta({ id: "ErrorBody" });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** Flattens zod issues into `{ path, message }` pairs that name the field. */
+export function toErrorIssues(issues: readonly z.core.$ZodIssue[]): ErrorIssue[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      return { path: [...path, ...issue.keys].join("."), message: issue.message };
+    }
+    return { path: path.join("."), message: issue.message };
+  });
+}
+
+/** One line that names each field at fault, for the error's `message`. */
+export function describeIssues(issues: readonly ErrorIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+}

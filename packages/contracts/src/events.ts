@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { ErrorBodySchema } from "./errors.ts";
+import { ChangesSchema, ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
+import { IdSchema } from "./primitives.ts";
+import { RoomSchema } from "./room.ts";
+
+// Client -> server payloads. `join_room` takes the bare room id, as the seed's client sends it.
+export const RoomRefSchema = z.union([IdSchema, z.strictObject({ roomId: IdSchema })]);
+export type RoomRef = z.infer<typeof RoomRefSchema>;
+
+export const SocketSendMessageSchema = z.strictObject({
+  roomId: IdSchema,
+  message: MessageTextSchema,
+  sender: IdSchema.optional().describe("If given, must be the caller's id"),
+  clientId: ClientIdSchema.optional(),
+});
+export type SocketSendMessage = z.infer<typeof SocketSendMessageSchema>;
+
+export const SocketMessageStateSchema = z.strictObject({
+  roomId: IdSchema,
+  messageId: IdSchema,
+  state: MessageStateSchema,
+});
+export type SocketMessageState = z.infer<typeof SocketMessageStateSchema>;
+
+export const TypingInputSchema = z.strictObject({ roomId: IdSchema, isTyping: z.boolean() });
+export type TypingInput = z.infer<typeof TypingInputSchema>;
+
+export const SyncInputSchema = z.strictObject({ roomId: IdSchema, since: z.number().int().nonnegative() });
+export type SyncInput = z.infer<typeof SyncInputSchema>;
+
+// Server -> client payloads.
+export const MessageStateUpdateSchema = z.object({
+  roomId: IdSchema,
+  messageId: IdSchema,
+  state: MessageStateSchema,
+  version: z.number().int().positive(),
+  userId: IdSchema.describe("Who moved the state: the recipient"),
+});
+export type MessageStateUpdate = z.infer<typeof MessageStateUpdateSchema>;
+
+export const TypingEventSchema = z.object({ roomId: IdSchema, userId: IdSchema, isTyping: z.boolean() });
+export type TypingEvent = z.infer<typeof TypingEventSchema>;
+
+export const PresenceEventSchema = z.object({ userId: IdSchema, online: z.boolean() });
+export type PresenceEvent = z.infer<typeof PresenceEventSchema>;
+
+/** Every acknowledgement: the result, or the same error body REST answers. */
+export const ackSchema = <T extends z.ZodType>(data: T) =>
+  z.union([z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: ErrorBodySchema.shape.error })]);
+export type Ack<T = null> = { ok: true; data: T } | { ok: false; error: z.infer<typeof ErrorBodySchema>["error"] };
+export type AckCallback<T = null> = (response: Ack<T>) => void;
+
+type Message = z.infer<typeof MessageSchema>;
+
+export interface ClientToServerEvents {
+  join_room: (room: RoomRef, ack?: AckCallback) => void;
+  leave_room: (room: RoomRef, ack?: AckCallback) => void;
+  send_message: (payload: SocketSendMessage, ack?: AckCallback<Message>) => void;
+  message_state: (payload: SocketMessageState, ack?: AckCallback<Message>) => void;
+  typing: (payload: TypingInput, ack?: AckCallback) => void;
+  sync: (payload: SyncInput, ack?: AckCallback<z.infer<typeof ChangesSchema>>) => void;
+}
+
+export interface ServerToClientEvents {
+  receive_message: (message: Message) => void;
+  message_state_update: (update: MessageStateUpdate) => void;
+  message_updated: (message: Message) => void;
+  message_deleted: (message: Message) => void;
+  typing: (event: TypingEvent) => void;
+  presence: (event: PresenceEvent) => void;
+  room_created: (room: z.infer<typeof RoomSchema>) => void;
+}
+
+/** Payload schemas by event, for the server's validation and for clients that want them. */
+export const clientEventSchemas = {
+  join_room: RoomRefSchema,
+  leave_room: RoomRefSchema,
+  send_message: SocketSendMessageSchema,
+  message_state: SocketMessageStateSchema,
+  typing: TypingInputSchema,
+  sync: SyncInputSchema,
+} as const satisfies Record<keyof ClientToServerEvents, z.ZodType>;
+
+export const serverEventSchemas = {
+  receive_message: MessageSchema,
+  message_state_update: MessageStateUpdateSchema,
+  message_updated: MessageSchema,
+  message_deleted: MessageSchema,
+  typing: TypingEventSchema,
+  presence: PresenceEventSchema,
+  room_created: RoomSchema,
+} as const satisfies Record<keyof ServerToClientEvents, z.ZodType>;
+
+// Nothing travels between server nodes but the adapter's own traffic.
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  userId: number;
+}
+
+/** The message a refused handshake carries in `connect_error`. */
+export const HANDSHAKE_UNAUTHORIZED = "UNAUTHORIZED";

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { HealthSchema } from "./health.ts";
+import {
+  ChangesInputSchema,
+  ChangesSchema,
+  MarkReadInputSchema,
+  MessageEditInputSchema,
+  MessageIdInputSchema,
+  MessageListInputSchema,
+  MessageSchema,
+  MessageSearchInputSchema,
+  MessageSetStateInputSchema,
+  SendMessageInputSchema,
+} from "./message.ts";
+import { RoomCreateInputSchema, RoomSchema } from "./room.ts";
+import {
+  LoginInputSchema,
+  LoginOutputSchema,
+  LogoutOutputSchema,
+  RegisterInputSchema,
+  UserIdInputSchema,
+  UserListInputSchema,
+  UserSchema,
+} from "./user.ts";
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+
+/**
+ * One REST route: served by the procedure of the same name, with input gathered from the path
+ * (`:id` keeps its name unless `params` renames it), the query string and the JSON body.
+ */
+export interface RestRoute {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly input: z.ZodType;
+  readonly output: z.ZodType;
+  /** Success status; a procedure may answer another one (200 for an existing room, 503 for health). */
+  readonly status: number;
+  readonly auth: boolean;
+  readonly summary: string;
+  readonly tag: string;
+  /** Path parameter name -> input field, where they differ. */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+const NoInputSchema = z.strictObject({});
+
+/** Every REST route, keyed by the tRPC procedure that serves it; the order is the matching order. */
+export const restRoutes = {
+  "user.register": {
+    method: "post", path: "/api/user", input: RegisterInputSchema, output: UserSchema,
+    status: 201, auth: false, tag: "user", summary: "Sign up",
+  },
+  "user.login": {
+    method: "post", path: "/api/user/connexion", input: LoginInputSchema, output: LoginOutputSchema,
+    status: 200, auth: false, tag: "user", summary: "Log in: answers the token and sets the auth cookie",
+  },
+  "user.logout": {
+    method: "post", path: "/api/user/deconnexion", input: NoInputSchema, output: LogoutOutputSchema,
+    status: 200, auth: false, tag: "user", summary: "Log out: clears the auth cookie",
+  },
+  "user.me": {
+    method: "get", path: "/api/user/me", input: NoInputSchema, output: UserSchema,
+    status: 200, auth: true, tag: "user", summary: "The caller",
+  },
+  "user.get": {
+    method: "get", path: "/api/user/id/:id", input: UserIdInputSchema, output: UserSchema,
+    status: 200, auth: true, tag: "user", summary: "One user",
+  },
+  "user.list": {
+    method: "get", path: "/api/user/", input: UserListInputSchema, output: z.array(UserSchema),
+    status: 200, auth: true, tag: "user", summary: "Users, by id; `search` matches username and email",
+  },
+  "room.list": {
+    method: "get", path: "/api/room/", input: NoInputSchema, output: z.array(RoomSchema),
+    status: 200, auth: true, tag: "room", summary: "The caller's rooms, most recent activity first",
+  },
+  "room.create": {
+    method: "post", path: "/api/room/", input: RoomCreateInputSchema, output: RoomSchema,
+    status: 201, auth: true, tag: "room", summary: "The private room with `participant`: 201 when new, 200 when it exists",
+  },
+  "room.changes": {
+    method: "get", path: "/api/room/:id/changes", input: ChangesInputSchema, output: ChangesSchema,
+    status: 200, auth: true, tag: "room", summary: "Every message changed after version `since`, in version order",
+  },
+  "room.markRead": {
+    method: "post", path: "/api/room/:id/read", input: MarkReadInputSchema, output: MessageSchema,
+    status: 200, auth: true, tag: "room", summary: "Mark `messageId` and every earlier message from the other participant `lu`",
+  },
+  "message.search": {
+    method: "get", path: "/api/chat/search", input: MessageSearchInputSchema, output: z.array(MessageSchema),
+    status: 200, auth: true, tag: "chat", summary: "Full-text search over the caller's rooms, newest first",
+  },
+  "message.list": {
+    method: "get", path: "/api/chat/:id", input: MessageListInputSchema, output: z.array(MessageSchema),
+    status: 200, auth: true, tag: "chat", params: { id: "roomId" },
+    summary: "A room's messages, oldest first: the latest `limit`, or those just `before` or `after` a message id",
+  },
+  "message.send": {
+    method: "post", path: "/api/chat/", input: SendMessageInputSchema, output: MessageSchema,
+    status: 201, auth: true, tag: "chat", summary: "Send a message; the same `clientId` gives back the first one",
+  },
+  "message.edit": {
+    method: "put", path: "/api/chat/:id", input: MessageEditInputSchema, output: MessageSchema,
+    status: 200, auth: true, tag: "chat", summary: "Edit one's own message",
+  },
+  "message.setState": {
+    method: "patch", path: "/api/chat/:id/state", input: MessageSetStateInputSchema, output: MessageSchema,
+    status: 200, auth: true, tag: "chat", summary: "Move a received message's state forward (`ok`, `recu`, `lu`)",
+  },
+  "message.delete": {
+    method: "delete", path: "/api/chat/:id", input: MessageIdInputSchema, output: MessageSchema,
+    status: 200, auth: true, tag: "chat", summary: "Delete one's own message, leaving a tombstone",
+  },
+  "system.health": {
+    method: "get", path: "/api/health", input: NoInputSchema, output: HealthSchema,
+    status: 200, auth: false, tag: "system", summary: "Liveness and database readiness (503 when the database does not answer)",
+  },
+} as const satisfies Record<string, RestRoute>;
+
+export type RestProcedure = keyof typeof restRoutes;

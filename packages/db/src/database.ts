@@ -1,0 +1,60 @@
+import { startEmbeddedPostgres } from "./embedded.ts";
+import { migrate } from "./migrate.ts";
+import { createDatabasePool } from "./pool.ts";
+import { sql, type DatabasePool } from "./slonik.ts";
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; without one, an embedded PostgreSQL (PGlite) is started. */
+  url?: string | undefined;
+  /** Where the embedded database keeps its files; in memory when unset. */
+  dataDir?: string | undefined;
+  maxPoolSize?: number;
+  /** Apply pending migrations before answering (default true). */
+  migrate?: boolean;
+}
+
+export interface Database {
+  pool: DatabasePool;
+  url: string;
+  embedded: boolean;
+  /** True when a trivial query answers within the timeout. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const embedded = options.url ? null : await startEmbeddedPostgres(options.dataDir);
+  const url = options.url ?? embedded!.url;
+  let pool: DatabasePool;
+  try {
+    if (options.migrate !== false) await migrate(url);
+    pool = await createDatabasePool(url, { maxPoolSize: embedded ? 1 : options.maxPoolSize });
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    pool,
+    url,
+    embedded: embedded !== null,
+    async ping(timeoutMs = 2000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const query = pool.oneFirst(sql.unsafe`SELECT 1`).then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([query, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}
