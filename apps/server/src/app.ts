@@ -77,7 +77,7 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
       address: req.ip ?? req.socket.remoteAddress ?? "unknown",
       http: {
         setToken: (value) => res.cookie(AUTH_COOKIE, value, { ...cookieOptions, maxAge: tokens.lifetimeMs }),
-        clearToken: () => res.clearCookie(AUTH_COOKIE, cookieOptions),
+        clearToken: () => res.clearCookie(AUTH_COOKIE, { ...cookieOptions, signed: false }),
       },
     };
   }

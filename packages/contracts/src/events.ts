@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ErrorBodySchema } from "./errors.ts";
-import { ChangesSchema, ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
+import { type ChangesSchema, ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
 import { IdSchema } from "./primitives.ts";
 import { RoomSchema } from "./room.ts";
 

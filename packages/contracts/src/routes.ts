@@ -43,7 +43,8 @@ export interface RestRoute {
   readonly params?: Readonly<Record<string, string>>;
 }
 
-const NoInputSchema = z.strictObject({});
+/** Procedures without input take nothing over tRPC, and `{}` over REST. */
+const NoInputSchema = z.strictObject({}).prefault({});
 
 /** Every REST route, keyed by the tRPC procedure that serves it; the order is the matching order. */
 export const restRoutes = {

@@ -42,7 +42,7 @@ export const UserListInputSchema = z.strictObject({
   search: z.string().trim().max(100).optional(),
   limit: LimitSchema(100, 50),
   after: IdSchema.optional().describe("Keyset cursor: users with an id above this one"),
-});
+}).prefault({});
 export type UserListInput = z.input<typeof UserListInputSchema>;
 
 export const UserIdInputSchema = z.strictObject({ id: IdSchema });

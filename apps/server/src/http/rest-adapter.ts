@@ -17,16 +17,23 @@ function procedureOf(caller: ReturnType<typeof createCaller>, name: string): Pro
   return name.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as Procedure;
 }
 
-/** Whether the input field is a number once optional/default wrappers are peeled off. */
-function expectsNumber(schema: z.ZodType | undefined): boolean {
-  let current: z.core.$ZodType | undefined = schema;
-  while (current) {
+const WRAPPERS = new Set(["optional", "default", "prefault", "nullable"]);
+
+/** The schema under its optional/default wrappers. */
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let current = schema;
+  for (;;) {
     const def = current._zod.def as { type: string; innerType?: z.core.$ZodType };
-    if (def.type === "number") return true;
-    current = def.type === "optional" || def.type === "default" || def.type === "nullable" ? def.innerType : undefined;
+    if (!WRAPPERS.has(def.type) || !def.innerType) return current;
+    current = def.innerType;
   }
-  return false;
 }
+
+function shapeOf(schema: z.core.$ZodType): Record<string, z.core.$ZodType> {
+  return (unwrap(schema)._zod.def as { shape?: Record<string, z.core.$ZodType> }).shape ?? {};
+}
+
+const expectsNumber = (schema: z.core.$ZodType | undefined) => !!schema && unwrap(schema)._zod.def.type === "number";
 
 const INTEGER = /^-?\d+$/;
 
@@ -40,7 +47,7 @@ function inputOf(route: RestRoute, req: Request): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw badRequest("", "the body must be a JSON object");
   }
-  const shape = (route.input as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
+  const shape = shapeOf(route.input);
   const fromUrl: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
   for (const [param, value] of Object.entries(req.params)) fromUrl[route.params?.[param] ?? param] = value;
   for (const [key, value] of Object.entries(fromUrl)) {
