@@ -25,7 +25,8 @@ const columnsOf = (alias: string) => {
     ${t}.edited_at AS "editedAt", ${t}.deleted_at AS "deletedAt"`;
 };
 export const messageColumns = columnsOf("m");
-const returning = sql.fragment`RETURNING id, room_id, sender_id, body, state, client_id, version, created_at, edited_at, deleted_at`;
+const returning = sql.fragment`RETURNING messages.id, messages.room_id, messages.sender_id, messages.body,
+  messages.state, messages.client_id, messages.version, messages.created_at, messages.edited_at, messages.deleted_at`;
 
 /**
  * Every write to a room is one statement built here: it locks the room row (only if `actor` is a
