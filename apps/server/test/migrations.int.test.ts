@@ -1,0 +1,132 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { loadMigrations, migrate, MigrationError, startEmbeddedPostgres } from "@causette/db";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { ROOT_DIR } from "../src/env.ts";
+import { withDatabase } from "./database.ts";
+import { env } from "./harness.ts";
+
+/** A new empty database: on the PostgreSQL at DB_URL, or an embedded one. */
+async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!env.dbUrl) {
+    const embedded = await startEmbeddedPostgres();
+    return { url: embedded.url, drop: () => embedded.stop() };
+  }
+  const serverUrl = env.dbUrl;
+  const name = `causette_m_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  return {
+    url: withDatabase(serverUrl, name),
+    async drop() {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function appliedVersions(url: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => r.version);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("migrations", () => {
+  it("apply once, in order, and a second run applies nothing", async () => {
+    const db = await emptyDatabase();
+    try {
+      const all = loadMigrations().map((m) => m.version);
+      expect(await migrate(db.url)).toEqual(all);
+      expect(await migrate(db.url)).toEqual([]);
+      expect(await appliedVersions(db.url)).toEqual(all);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it.skipIf(!env.dbUrl)("two runners starting together on an empty database both succeed, each migration applied once", async () => {
+    const db = await emptyDatabase();
+    try {
+      const [a, b] = await Promise.all([migrate(db.url), migrate(db.url)]);
+      const all = loadMigrations().map((m) => m.version);
+      expect([...a, ...b].sort()).toEqual(all);
+      expect(await appliedVersions(db.url)).toEqual(all);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("refuses a migration edited after it was applied", async () => {
+    const db = await emptyDatabase();
+    try {
+      const migrations = [{ version: 1, name: "first", sql: "CREATE TABLE t (id int)", checksum: "aaa" }];
+      await migrate(db.url, migrations);
+      const edited = [{ ...migrations[0]!, sql: "CREATE TABLE t (id bigint)", checksum: "bbb" }];
+      await expect(migrate(db.url, edited)).rejects.toThrow(MigrationError);
+      await expect(migrate(db.url, edited)).rejects.toThrow(/1_first was edited after it was applied/);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("rolls back a failing migration entirely", async () => {
+    const db = await emptyDatabase();
+    try {
+      const broken = [{ version: 1, name: "broken", sql: "CREATE TABLE ok_table (id int); SELECT nope FROM missing", checksum: "x" }];
+      await expect(migrate(db.url, broken)).rejects.toThrow(/missing/);
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      const tables = await client.query("SELECT 1 FROM pg_tables WHERE tablename = 'ok_table'");
+      await client.end();
+      expect(tables.rowCount).toBe(0);
+      expect(await appliedVersions(db.url)).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+const serverDir = fileURLToPath(new URL("..", import.meta.url));
+
+/** Runs the server's entry point with the given variables (and nothing from a root .env). */
+function runMain(vars: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("env", ["-u", "JWT", "-u", "COOKIE", "-u", "DB_URL", "-u", "DATABASE_URL", ...vars, process.execPath, "--import", "tsx", "src/main.ts"], {
+      cwd: serverDir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe.skipIf(existsSync(`${ROOT_DIR}.env`))("start-up configuration (skipped when a root .env would supply variables)", () => {
+  it("NODE_ENV=production without JWT exits with one line naming JWT", async () => {
+    const { code, stderr } = await runMain(["NODE_ENV=production", "DB_URL=postgres://postgres@127.0.0.1:5432/test", "COOKIE=" + "c".repeat(40)]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/^Invalid configuration: JWT: required when NODE_ENV=production/);
+  });
+
+  it("a bad PORT exits with one line naming PORT", async () => {
+    const { code, stderr } = await runMain(["PORT=not-a-port"]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Invalid configuration: PORT: /)]);
+  });
+});
