@@ -45,6 +45,14 @@ describe("sign up: POST /api/user", () => {
     expect(res.body.error.issues.map((i: { path: string }) => i.path)).toContain(field);
   });
 
+  it("answers 400, never 500, for text PostgreSQL cannot store", async () => {
+    const login = await anonymous().post("/api/user/connexion", { email: "a\u0000@example.com", password: "whatever1" });
+    expect(login.status).toBe(400);
+    expect(login.body.error.issues[0].path).toBe("email");
+    const search = await ana.api.get(`/api/user/?search=${encodeURIComponent("a\u0000")}`);
+    expect(search.status).toBe(400);
+  });
+
   it("answers 400 for malformed JSON and a body that is not an object", async () => {
     const malformed = await anonymous().post("/api/user", '{"username": "x",');
     expect(malformed.status).toBe(400);
@@ -151,6 +159,9 @@ describe("users", () => {
     const missing = await ana.api.get("/api/user/id/999999");
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("NOT_FOUND");
+    expect((await ana.api.get("/api/user/id/3000000000")).status).toBe(404);
+    expect((await ana.api.get("/api/user/id/99999999999999999999")).status).toBe(400);
+    expect((await ana.api.get("/api/user/id/-1")).status).toBe(400);
     const bad = await ana.api.get("/api/user/id/abc");
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0].path).toBe("id");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, LimitSchema, TimestampSchema } from "./primitives.ts";
+import { IdSchema, LimitSchema, PlainTextSchema, TimestampSchema } from "./primitives.ts";
 
 /** The seed's receipt states, in the only order they may move: stored, delivered, read. */
 export const MESSAGE_STATES = ["ok", "recu", "lu"] as const;
@@ -8,14 +8,12 @@ export type MessageState = z.infer<typeof MessageStateSchema>;
 
 export const MESSAGE_MAX_LENGTH = 4000;
 
-export const MessageTextSchema = z
-  .string()
+export const MessageTextSchema = PlainTextSchema
   .min(1)
   .max(MESSAGE_MAX_LENGTH)
   .refine((s) => s.trim().length > 0, "must not be only whitespace");
 
-export const ClientIdSchema = z
-  .string()
+export const ClientIdSchema = PlainTextSchema
   .min(1)
   .max(100)
   .describe("Chosen by the sender; the same one in the same room gives back the first message");
@@ -68,7 +66,7 @@ export const MarkReadInputSchema = z.strictObject({ id: IdSchema.describe("The r
 export type MarkReadInput = z.infer<typeof MarkReadInputSchema>;
 
 export const MessageSearchInputSchema = z.strictObject({
-  q: z.string().trim().min(1).max(200),
+  q: PlainTextSchema.trim().min(1).max(200),
   roomId: IdSchema.optional(),
   limit: LimitSchema(100, 20),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, LimitSchema, TimestampSchema } from "./primitives.ts";
+import { IdSchema, LimitSchema, PlainTextSchema, TimestampSchema } from "./primitives.ts";
 
 export const UsernameSchema = z
   .string()
@@ -28,7 +28,7 @@ export const RegisterInputSchema = z.strictObject({
 export type RegisterInput = z.infer<typeof RegisterInputSchema>;
 
 export const LoginInputSchema = z.strictObject({
-  email: z.string().trim().min(1).max(254),
+  email: PlainTextSchema.trim().min(1).max(254),
   password: z.string().min(1).max(128),
 });
 export type LoginInput = z.infer<typeof LoginInputSchema>;
@@ -39,7 +39,7 @@ export type LoginOutput = z.infer<typeof LoginOutputSchema>;
 export const LogoutOutputSchema = z.object({ ok: z.literal(true) });
 
 export const UserListInputSchema = z.strictObject({
-  search: z.string().trim().max(100).optional(),
+  search: PlainTextSchema.trim().max(100).optional(),
   limit: LimitSchema(100, 50),
   after: IdSchema.optional().describe("Keyset cursor: users with an id above this one"),
 }).prefault({});

@@ -1,4 +1,6 @@
--- Causette schema. Accent-folding search needs unaccent; username/email search uses trigrams.
+-- Causette schema. Every id is bigint: an id a client sends is compared without overflow, and no
+-- table runs out of ids.
+-- Accent-folding search needs unaccent; username/email search uses trigrams.
 CREATE EXTENSION IF NOT EXISTS unaccent;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -9,7 +11,7 @@ CREATE FUNCTION causette_fold(text) RETURNS text
   RETURN public.unaccent('public.unaccent'::regdictionary, lower($1));
 
 CREATE TABLE users (
-  id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   username text NOT NULL,
   email text NOT NULL,
   password_hash text NOT NULL,
@@ -22,9 +24,9 @@ CREATE INDEX users_search_idx ON users USING gin ((lower(username) || ' ' || low
 -- A private room between two users. user_low < user_high names the pair once, so the unique
 -- constraint makes "one room per pair" hold under any concurrency.
 CREATE TABLE rooms (
-  id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  user_low integer NOT NULL REFERENCES users (id),
-  user_high integer NOT NULL REFERENCES users (id),
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_low bigint NOT NULL REFERENCES users (id),
+  user_high bigint NOT NULL REFERENCES users (id),
   version bigint NOT NULL DEFAULT 0,
   last_message_id bigint,
   last_activity_at timestamptz NOT NULL DEFAULT now(),
@@ -34,8 +36,8 @@ CREATE TABLE rooms (
 );
 
 CREATE TABLE room_members (
-  room_id integer NOT NULL REFERENCES rooms (id),
-  user_id integer NOT NULL REFERENCES users (id),
+  room_id bigint NOT NULL REFERENCES rooms (id),
+  user_id bigint NOT NULL REFERENCES users (id),
   joined_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (room_id, user_id)
 );
@@ -43,8 +45,8 @@ CREATE INDEX room_members_user_idx ON room_members (user_id, room_id);
 
 CREATE TABLE messages (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  room_id integer NOT NULL REFERENCES rooms (id),
-  sender_id integer NOT NULL REFERENCES users (id),
+  room_id bigint NOT NULL REFERENCES rooms (id),
+  sender_id bigint NOT NULL REFERENCES users (id),
   body text NOT NULL,
   state text NOT NULL DEFAULT 'ok' CONSTRAINT messages_state_check CHECK (state IN ('ok', 'recu', 'lu')),
   client_id text,

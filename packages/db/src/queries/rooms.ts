@@ -30,7 +30,7 @@ export async function ensureRoom(
       RETURNING id
     ), members AS (
       INSERT INTO room_members (room_id, user_id)
-      SELECT ins.id, u FROM ins, unnest(${sql.array([low, high], "int4")}) AS u
+      SELECT ins.id, u FROM ins, unnest(${sql.array([low, high], "int8")}) AS u
     )
     SELECT id FROM ins`);
   if (inserted !== null) return { id: inserted, created: true };
