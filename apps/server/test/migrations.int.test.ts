@@ -32,6 +32,16 @@ async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
   };
 }
 
+/** Runs `test` on a new empty database, dropped afterwards whatever happens. */
+async function withEmptyDatabase(test: (url: string) => Promise<void>): Promise<void> {
+  const db = await emptyDatabase();
+  try {
+    await test(db.url);
+  } finally {
+    await db.drop();
+  }
+}
+
 async function appliedVersions(url: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -43,58 +53,42 @@ async function appliedVersions(url: string): Promise<number[]> {
 }
 
 describe("migrations", () => {
-  it("apply once, in order, and a second run applies nothing", async () => {
-    const db = await emptyDatabase();
-    try {
+  it("apply once, in order, and a second run applies nothing", () =>
+    withEmptyDatabase(async (url) => {
       const all = loadMigrations().map((m) => m.version);
-      expect(await migrate(db.url)).toEqual(all);
-      expect(await migrate(db.url)).toEqual([]);
-      expect(await appliedVersions(db.url)).toEqual(all);
-    } finally {
-      await db.drop();
-    }
-  });
+      expect(await migrate(url)).toEqual(all);
+      expect(await migrate(url)).toEqual([]);
+      expect(await appliedVersions(url)).toEqual(all);
+    }));
 
-  it.skipIf(!env.dbUrl)("two runners starting together on an empty database both succeed, each migration applied once", async () => {
-    const db = await emptyDatabase();
-    try {
-      const [a, b] = await Promise.all([migrate(db.url), migrate(db.url)]);
+  it.skipIf(!env.dbUrl)("two runners starting together on an empty database both succeed, each migration applied once", () =>
+    withEmptyDatabase(async (url) => {
+      const [a, b] = await Promise.all([migrate(url), migrate(url)]);
       const all = loadMigrations().map((m) => m.version);
       expect([...a, ...b].sort()).toEqual(all);
-      expect(await appliedVersions(db.url)).toEqual(all);
-    } finally {
-      await db.drop();
-    }
-  });
+      expect(await appliedVersions(url)).toEqual(all);
+    }));
 
-  it("refuses a migration edited after it was applied", async () => {
-    const db = await emptyDatabase();
-    try {
+  it("refuses a migration edited after it was applied", () =>
+    withEmptyDatabase(async (url) => {
       const migrations = [{ version: 1, name: "first", sql: "CREATE TABLE t (id int)", checksum: "aaa" }];
-      await migrate(db.url, migrations);
+      await migrate(url, migrations);
       const edited = [{ ...migrations[0]!, sql: "CREATE TABLE t (id bigint)", checksum: "bbb" }];
-      await expect(migrate(db.url, edited)).rejects.toThrow(MigrationError);
-      await expect(migrate(db.url, edited)).rejects.toThrow(/1_first was edited after it was applied/);
-    } finally {
-      await db.drop();
-    }
-  });
+      await expect(migrate(url, edited)).rejects.toThrow(MigrationError);
+      await expect(migrate(url, edited)).rejects.toThrow(/1_first was edited after it was applied/);
+    }));
 
-  it("rolls back a failing migration entirely", async () => {
-    const db = await emptyDatabase();
-    try {
+  it("rolls back a failing migration entirely", () =>
+    withEmptyDatabase(async (url) => {
       const broken = [{ version: 1, name: "broken", sql: "CREATE TABLE ok_table (id int); SELECT nope FROM missing", checksum: "x" }];
-      await expect(migrate(db.url, broken)).rejects.toThrow(/missing/);
-      const client = new pg.Client({ connectionString: db.url });
+      await expect(migrate(url, broken)).rejects.toThrow(/missing/);
+      const client = new pg.Client({ connectionString: url });
       await client.connect();
       const tables = await client.query("SELECT 1 FROM pg_tables WHERE tablename = 'ok_table'");
       await client.end();
       expect(tables.rowCount).toBe(0);
-      expect(await appliedVersions(db.url)).toEqual([]);
-    } finally {
-      await db.drop();
-    }
-  });
+      expect(await appliedVersions(url)).toEqual([]);
+    }));
 });
 
 const serverDir = fileURLToPath(new URL("..", import.meta.url));
