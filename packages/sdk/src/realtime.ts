@@ -105,7 +105,11 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
         payload,
       ));
     } catch (error) {
-      throw new ChatError("TIMEOUT", `No answer to ${event} within ${options.timeout} ms`, { status: 0, cause: error });
+      // socket.io rejects on its time-out, and when the socket closes with the ack still pending.
+      if (error instanceof Error && /timed out/i.test(error.message)) {
+        throw new ChatError("TIMEOUT", `No answer to ${event} within ${options.timeout} ms`, { status: 0, cause: error });
+      }
+      throw new ChatError("NETWORK", `No answer to ${event}: ${error instanceof Error ? error.message : String(error)}`, { status: 0, cause: error });
     }
     if (!ack.ok) throw fromErrorBody(ack.error);
     return ack.data;
