@@ -144,8 +144,9 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
           if (connection !== epoch) return;
           const chatError = toChatError(error);
           // A room we may no longer see is forgotten; anything else keeps it for the next reconnect.
-          if (chatError.code === "NOT_FOUND" || chatError.code === "FORBIDDEN") rooms.delete(roomId);
-          if (room.tracker) release(room);
+          // A room never established (its join was in flight) is dropped too: join it again.
+          if (chatError.code === "NOT_FOUND" || chatError.code === "FORBIDDEN" || !room.tracker) rooms.delete(roomId);
+          else release(room);
           emit("error", chatError);
         }
       }),
@@ -244,7 +245,11 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
       try {
         await establish(roomId, room, epoch);
       } catch (error) {
-        if (rooms.get(roomId) === room) rooms.delete(roomId);
+        if (rooms.get(roomId) === room) {
+          rooms.delete(roomId);
+          // The join may have gone through before the baseline failed: undo it.
+          void request("leave_room", roomId).catch(() => undefined);
+        }
         throw toChatError(error);
       }
     },
