@@ -67,12 +67,14 @@ export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A network the test can cut: WebSockets opened through it fail while it is down, and cutting it
- * kills those open, as a dropped connection would. `dropAck` swallows the next acknowledgement
- * that the server sends, as if the answer had been lost on the way.
+ * kills those open, as a dropped connection would. `dropNextAck` swallows the next acknowledgement
+ * that the server sends, as if the answer had been lost on the way; `ackDelay` makes them late.
  */
 export class FlakyNetwork {
   down = false;
   private dropAcks = 0;
+  /** Every acknowledgement arrives this many ms late (other packets on time). */
+  ackDelay = 0;
   private readonly open = new Set<WS>();
 
   readonly WebSocket: new (url: string, protocols?: string | string[]) => WS;
@@ -96,8 +98,13 @@ export class FlakyNetwork {
               listener &&
                 ((event: WS.MessageEvent) => {
                   // socket.io acks are engine.io "message" (4) + socket.io "ack" (3) packets.
-                  if (network.dropAcks > 0 && typeof event.data === "string" && event.data.startsWith("43")) {
+                  const isAck = typeof event.data === "string" && event.data.startsWith("43");
+                  if (isAck && network.dropAcks > 0) {
                     network.dropAcks -= 1;
+                    return;
+                  }
+                  if (isAck && network.ackDelay > 0) {
+                    setTimeout(() => listener(event), network.ackDelay);
                     return;
                   }
                   listener(event);

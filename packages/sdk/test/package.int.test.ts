@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startServer, type TestServer } from "@causette/server/test-harness";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -154,6 +155,14 @@ describe("the packed SDK", () => {
     const cjs = await run("node", [join(consumer, "out", "chat-require.cjs"), server.url, "cjs"], { cwd: consumer });
     expect(JSON.parse(cjs.stdout)).toEqual({ sent: "hello from require", got: "hello from require", same: true, refused: "BAD_REQUEST 400 message" });
   }, 2 * MINUTES);
+
+  it("bundles for a browser from the installed package, with nothing from Node", async () => {
+    await writeFile(join(consumer, "page.js"), `import { createChatClient } from "@causette/sdk";\nwindow.chat = createChatClient({ url: location.origin });\n`);
+    const bundle = await build({ entryPoints: [join(consumer, "page.js")], absWorkingDir: consumer, bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", metafile: true });
+    const inputs = Object.keys(bundle.metafile.inputs);
+    expect(inputs.some((i) => i.includes("node_modules/@causette/sdk/dist/index.js"))).toBe(true);
+    expect(inputs.filter((i) => /node_modules\/(ws|xmlhttprequest-ssl)\//.test(i))).toEqual([]);
+  });
 
   it("passes publint and Are the Types Wrong", async () => {
     const lint = await run(bin("publint"), ["run", tarball, "--strict"]);

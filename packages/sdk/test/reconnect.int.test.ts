@@ -42,11 +42,14 @@ describe("after a reconnect", () => {
     let live: Promise<Message> | undefined;
     await whileBobIsAway(async () => {
       for (const text of ["missed 1", "missed 2", "missed 3"]) missed.push(await ana.chat.messages.send({ roomId: room.id, message: text }));
-      // A message sent the moment Bob is back races his catch-up: it must still come after the three.
+      // A message sent the moment Bob is back reaches his socket while his catch-up is still
+      // waiting for its answers (made late on purpose): it must still be delivered after the three.
+      network.ackDelay = 400;
       bob.chat.realtime.on("connect", () => {
         live ??= ana.chat.messages.send({ roomId: room.id, message: "live after" });
       });
     });
+    network.ackDelay = 0;
     const liveMessage = await live!;
     await until(() => received.length >= 5, 5_000, "the live message after the catch-up");
     // Anything doubled would show up within a moment.
