@@ -161,9 +161,8 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
         const token = options.token();
         cb(token ? { token } : {});
       },
-      ...(options.WebSocket
-        ? { transports: [transportFor(options.WebSocket), ...(options.transports?.includes("polling") ? ["polling"] : [])] as never }
-        : { transports: options.transports ?? ["websocket", "polling"] }),
+      // With a WebSocket constructor of the app's, real time goes over it alone.
+      transports: options.WebSocket ? [transportFor(options.WebSocket)] : (options.transports ?? ["websocket", "polling"]),
       tryAllTransports: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,

@@ -36,7 +36,7 @@ export interface ChatClientOptions {
   onTokenChange?: (token: string | null) => void;
   /** The fetch implementation for HTTP calls (default: the global `fetch`). */
   fetch?: typeof globalThis.fetch;
-  /** The WebSocket constructor for real time (default: the platform's, or `ws` in Node). */
+  /** The WebSocket constructor for real time (default: the platform's, or `ws` in Node); real time then uses it alone. */
   WebSocket?: WebSocketConstructor;
   /** socket.io transports, in the order tried (default: websocket, then HTTP long-polling). */
   transports?: Array<"websocket" | "polling">;
