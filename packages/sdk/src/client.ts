@@ -1,8 +1,15 @@
-import { createHttp } from "./http.ts";
-import { newClientId } from "./http.ts";
+import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
 import type { ChatClient, ChatClientOptions } from "./types.ts";
 import { ChatError } from "./errors.ts";
+
+function isAbsoluteUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
 
 const DEFAULTS = { timeout: 10_000, retries: 3, retryDelay: 250 };
 
@@ -11,7 +18,11 @@ const DEFAULTS = { timeout: 10_000, retries: 3, retryDelay: 250 };
  * token) and real time over socket.io, every failure a `ChatError`.
  */
 export function createChatClient(options: ChatClientOptions): ChatClient {
-  if (!options?.url) throw new ChatError("BAD_REQUEST", "createChatClient: `url` is required (e.g. http://localhost:5050)", { issues: [{ path: "url", message: "required" }] });
+  if (!options?.url || !isAbsoluteUrl(options.url)) {
+    throw new ChatError("BAD_REQUEST", "createChatClient: `url` must be the server's URL, e.g. http://localhost:5050", {
+      issues: [{ path: "url", message: "must be an absolute http(s) URL" }],
+    });
+  }
   const url = options.url.replace(/\/+$/, "");
   const settings = {
     timeout: options.timeout ?? DEFAULTS.timeout,

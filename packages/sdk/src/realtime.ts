@@ -154,7 +154,10 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
   }
 
   function createSocket(): ClientSocket {
-    const s: ClientSocket = io(options.url, {
+    // A path in the URL is where the server is mounted, not a socket.io namespace.
+    const base = new URL(options.url);
+    const s: ClientSocket = io(base.origin, {
+      path: `${base.pathname.replace(/\/+$/, "")}/socket.io`,
       autoConnect: false,
       forceNew: true,
       auth: (cb) => {

@@ -184,6 +184,14 @@ describe("failures without an answer", () => {
   });
 });
 
+describe("options", () => {
+  it("refuses a client without a usable url", () => {
+    expect(() => createChatClient({ url: "" })).toThrow(ChatError);
+    expect(() => createChatClient({ url: "localhost:5050" })).toThrow(ChatError);
+    expect(() => createChatClient({ url: "not a url" })).toThrow(expect.objectContaining({ code: "BAD_REQUEST", issues: [{ path: "url", message: "must be an absolute http(s) URL" }] }));
+  });
+});
+
 describe("system", () => {
   it("answers health", async () => {
     expect(await createChatClient({ url: server.url }).system.health()).toMatchObject({ status: "ok", database: "up" });
