@@ -21,6 +21,19 @@ export default defineConfig({
           env: { NODE_ENV: "test" },
         },
       },
+      {
+        test: {
+          // Type tests: compile-time assertions (`*.test-d.ts`) checked by tsc, nothing run.
+          name: "sdk-types",
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ["packages/sdk/test/**/*.test-d.ts"],
+            tsconfig: "packages/sdk/tsconfig.json",
+          },
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,107 @@
+import { createHttp, newClientId } from "./http.ts";
+import { createRealtime } from "./realtime.ts";
+import type { ChatClient, ChatClientOptions } from "./types.ts";
+import { ChatError } from "./errors.ts";
+
+function isAbsoluteUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+const DEFAULTS = { timeout: 10_000, retries: 3, retryDelay: 250 };
+
+/**
+ * One typed object for everything a Causette app does: HTTP calls over tRPC (with the kept Bearer
+ * token) and real time over socket.io, every failure a `ChatError`.
+ */
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  if (!options?.url || !isAbsoluteUrl(options.url)) {
+    throw new ChatError("BAD_REQUEST", "createChatClient: `url` must be the server's URL, e.g. http://localhost:5050", {
+      issues: [{ path: "url", message: "must be an absolute http(s) URL" }],
+    });
+  }
+  const url = options.url.replace(/\/+$/, "");
+  const settings = {
+    timeout: options.timeout ?? DEFAULTS.timeout,
+    retries: options.retries ?? DEFAULTS.retries,
+    retryDelay: options.retryDelay ?? DEFAULTS.retryDelay,
+  };
+  let token = options.token ?? null;
+  const getToken = () => token;
+  const setToken = (next: string | null) => {
+    if (next === token) return;
+    token = next;
+    options.onTokenChange?.(next);
+  };
+
+  const { call, retried } = createHttp({ url, token: getToken, ...settings, ...(options.fetch ? { fetch: options.fetch } : {}) });
+
+  const realtime = createRealtime({
+    url,
+    token: getToken,
+    ...settings,
+    ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+    ...(options.transports ? { transports: options.transports } : {}),
+    async baseline(roomId) {
+      const room = (await call((t, signal) => t.room.list.query(undefined, { signal }))).find((r) => r.id === roomId);
+      if (!room) throw new ChatError("NOT_FOUND", `No room with id ${roomId}`);
+      return { version: room.version, maxMessageId: room.lastMessage?.id ?? 0, participants: room.participants.map((p) => p.id) };
+    },
+  });
+
+  const changes: ChatClient["rooms"]["changes"] = (input) => call((t, signal) => t.room.changes.query(input, { signal }));
+  const markRead: ChatClient["rooms"]["markRead"] = (input) => call((t, signal) => t.room.markRead.mutate(input, { signal }));
+
+  return {
+    auth: {
+      register: (input) => call((t, signal) => t.user.register.mutate(input, { signal })),
+      async login(input) {
+        const session = await call((t, signal) => t.user.login.mutate(input, { signal }));
+        setToken(session.token);
+        return session;
+      },
+      async logout() {
+        realtime.disconnect();
+        try {
+          await call((t, signal) => t.user.logout.mutate(undefined, { signal }));
+        } finally {
+          setToken(null);
+        }
+      },
+      token: getToken,
+      setToken,
+    },
+    users: {
+      list: (input = {}) => call((t, signal) => t.user.list.query(input, { signal })),
+      me: () => call((t, signal) => t.user.me.query(undefined, { signal })),
+      get: (id) => call((t, signal) => t.user.get.query({ id }, { signal })),
+    },
+    rooms: {
+      create: (input) => call((t, signal) => t.room.create.mutate(input, { signal })),
+      list: () => call((t, signal) => t.room.list.query(undefined, { signal })),
+      changes,
+      markRead,
+    },
+    messages: {
+      send(input) {
+        // The clientId is fixed before the first attempt: every retry names the same message.
+        const payload = { ...input, clientId: input.clientId ?? newClientId() };
+        return retried((t, signal) => t.message.send.mutate(payload, { signal }));
+      },
+      list: (input) => call((t, signal) => t.message.list.query(input, { signal })),
+      edit: (input) => call((t, signal) => t.message.edit.mutate(input, { signal })),
+      setState: (input) => call((t, signal) => t.message.setState.mutate(input, { signal })),
+      delete: (id) => call((t, signal) => t.message.delete.mutate({ id }, { signal })),
+      search: (input) => call((t, signal) => t.message.search.query(input, { signal })),
+      changes,
+      markRead,
+    },
+    realtime,
+    system: {
+      health: () => call((t, signal) => t.system.health.query(undefined, { signal })),
+    },
+  };
+}

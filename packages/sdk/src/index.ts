@@ -1,0 +1,21 @@
+export { createChatClient } from "./client.ts";
+export { ChatError, type ChatErrorCode, type ChatErrorOptions } from "./errors.ts";
+export type {
+  AuthApi,
+  ChatClient,
+  ChatClientOptions,
+  LifecycleEvents,
+  MessagesApi,
+  RealtimeApi,
+  RealtimeEventName,
+  RealtimeEvents,
+  RealtimeSendInput,
+  RoomsApi,
+  SendInput,
+  SystemApi,
+  UserListOptions,
+  UsersApi,
+  WebSocketConstructor,
+} from "./types.ts";
+// The contracts travel with the SDK: every schema and type a client needs, from one package.
+export * from "@causette/contracts";

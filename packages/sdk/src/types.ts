@@ -1,0 +1,153 @@
+import type {
+  Changes,
+  ChangesInput,
+  Health,
+  LoginInput,
+  LoginOutput,
+  MarkReadInput,
+  Message,
+  MessageEditInput,
+  MessageListInput,
+  MessageSearchInput,
+  MessageSetStateInput,
+  RegisterInput,
+  Room,
+  RoomCreateInput,
+  SendMessageInput,
+  ServerToClientEvents,
+  SocketMessageState,
+  SocketSendMessage,
+  SyncInput,
+  TypingInput,
+  User,
+  UserListInput,
+} from "@causette/contracts";
+import type { ChatError } from "./errors.ts";
+
+/** A WebSocket constructor, for platforms without a global one (or to supply your own). */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => object;
+
+export interface ChatClientOptions {
+  /** The server's base URL, e.g. `http://localhost:5050` (tRPC is under `/trpc`, socket.io on the same port). */
+  url: string;
+  /** A token kept from an earlier session (see `onTokenChange`). */
+  token?: string | null;
+  /** Called whenever the token changes (login, logout, `auth.setToken`), to persist it. */
+  onTokenChange?: (token: string | null) => void;
+  /** The fetch implementation for HTTP calls (default: the global `fetch`). */
+  fetch?: typeof globalThis.fetch;
+  /** The WebSocket constructor for real time (default: the platform's, or `ws` in Node); real time then uses it alone. */
+  WebSocket?: WebSocketConstructor;
+  /** socket.io transports, in the order tried (default: websocket, then HTTP long-polling). */
+  transports?: Array<"websocket" | "polling">;
+  /** How long an HTTP call or a socket acknowledgement may take, in ms (default 10 000). */
+  timeout?: number;
+  /** How many times a send is retried after a network error or a time-out (default 3). */
+  retries?: number;
+  /** The first pause between two send attempts, in ms, doubled each time (default 250). */
+  retryDelay?: number;
+}
+
+/** The input of `users.list`, every field optional. */
+export type UserListOptions = UserListInput;
+
+/** `send` with `clientId` optional: the SDK adds one (a UUID) and keeps it across retries. */
+export type SendInput = SendMessageInput;
+/** `send_message`'s payload; `clientId` optional as for `messages.send`. */
+export type RealtimeSendInput = SocketSendMessage;
+
+export interface AuthApi {
+  /** Signs up (`POST /api/user`). Does not log in. */
+  register(input: RegisterInput): Promise<User>;
+  /** Logs in and keeps the token for every later call and for the socket. */
+  login(input: LoginInput): Promise<LoginOutput>;
+  /** Clears the server's cookie and the kept token, and disconnects real time. */
+  logout(): Promise<void>;
+  /** The token in use, or null. */
+  token(): string | null;
+  /** Replaces the token (a stored one, say); real time reconnects with it on its next connection. */
+  setToken(token: string | null): void;
+}
+
+export interface UsersApi {
+  list(input?: UserListOptions): Promise<User[]>;
+  me(): Promise<User>;
+  get(id: number): Promise<User>;
+}
+
+export interface RoomsApi {
+  /** The private room with `participant`: created, or the existing one. */
+  create(input: RoomCreateInput): Promise<Room>;
+  /** The caller's rooms, most recent activity first. */
+  list(): Promise<Room[]>;
+  /** Every message changed in the room after version `since`, and the room's current version. */
+  changes(input: ChangesInput): Promise<Changes>;
+  /** Marks `messageId` and every earlier message from the other participant `lu`. */
+  markRead(input: MarkReadInput): Promise<Message>;
+}
+
+export interface MessagesApi {
+  /** Sends; adds a `clientId` when missing and retries network failures with it, so it is stored once. */
+  send(input: SendInput): Promise<Message>;
+  /** Oldest first: the latest `limit`, or those just `before` or `after` a message id. */
+  list(input: MessageListInput): Promise<Message[]>;
+  edit(input: MessageEditInput): Promise<Message>;
+  setState(input: MessageSetStateInput): Promise<Message>;
+  /** Leaves a tombstone (`deletedAt` set, text emptied) and answers it. */
+  delete(id: number): Promise<Message>;
+  search(input: MessageSearchInput): Promise<Message[]>;
+  /** Same as `rooms.changes`. */
+  changes(input: ChangesInput): Promise<Changes>;
+  /** Same as `rooms.markRead`. */
+  markRead(input: MarkReadInput): Promise<Message>;
+}
+
+/** Events the SDK adds to the server's: its own connection's life. */
+export interface LifecycleEvents {
+  /** Connected (first time or after a reconnect). */
+  connect: () => void;
+  /** The connection dropped; `reason` is socket.io's. The SDK reconnects unless you disconnected. */
+  disconnect: (reason: string) => void;
+  /** Something failed in the background (a reconnect refused, a catch-up that failed). */
+  error: (error: ChatError) => void;
+  /** A joined room caught up after a reconnect: `missed` events were delivered, up to `version`. */
+  synced: (info: { roomId: number; version: number; missed: number }) => void;
+}
+
+/** Every event `realtime.on` takes: the server's events, typed from the contracts, and the SDK's own. */
+export type RealtimeEvents = ServerToClientEvents & LifecycleEvents;
+export type RealtimeEventName = keyof RealtimeEvents;
+
+export interface RealtimeApi {
+  /** Connects with the current token; rejects with `UNAUTHORIZED`, `NETWORK` or `TIMEOUT`. */
+  connect(): Promise<void>;
+  /** Disconnects and forgets the joined rooms. */
+  disconnect(): void;
+  readonly connected: boolean;
+  /** Joins a room's events; after a reconnect the SDK rejoins it and delivers what it missed. */
+  joinRoom(roomId: number): Promise<void>;
+  leaveRoom(roomId: number): Promise<void>;
+  /** Sends through the socket; resolves with the stored message. Retried with the same `clientId`. */
+  sendMessage(input: RealtimeSendInput): Promise<Message>;
+  /** Moves a received message's state (and every earlier one from the same sender). */
+  setState(input: SocketMessageState): Promise<Message>;
+  typing(input: TypingInput): Promise<void>;
+  /** The changes after `since` in a room (what the SDK itself uses to catch up). */
+  sync(input: SyncInput): Promise<Changes>;
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends RealtimeEventName>(event: E, listener: RealtimeEvents[E]): () => void;
+  off<E extends RealtimeEventName>(event: E, listener: RealtimeEvents[E]): void;
+}
+
+export interface SystemApi {
+  health(): Promise<Health>;
+}
+
+export interface ChatClient {
+  auth: AuthApi;
+  users: UsersApi;
+  rooms: RoomsApi;
+  messages: MessagesApi;
+  realtime: RealtimeApi;
+  system: SystemApi;
+}
