@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, LimitSchema, TimestampSchema } from "./primitives.ts";
+import { IdSchema, LimitSchema, NUL_MESSAGE, TimestampSchema, withoutNul } from "./primitives.ts";
 
 /** The seed's receipt states, in the only order they may move: stored, delivered, read. */
 export const MESSAGE_STATES = ["ok", "recu", "lu"] as const;
@@ -10,14 +10,17 @@ export const MESSAGE_MAX_LENGTH = 4000;
 
 export const MessageTextSchema = z
   .string()
-  .min(1)
+  // An empty text is also "only whitespace": one issue is enough.
+  .min(1, { abort: true })
   .max(MESSAGE_MAX_LENGTH)
-  .refine((s) => s.trim().length > 0, "must not be only whitespace");
+  .refine((s) => s.trim().length > 0, "must not be only whitespace")
+  .refine(withoutNul, NUL_MESSAGE);
 
 export const ClientIdSchema = z
   .string()
   .min(1)
   .max(100)
+  .refine(withoutNul, NUL_MESSAGE)
   .describe("Chosen by the sender; the same one in the same room gives back the first message");
 
 export const MessageSchema = z
@@ -68,7 +71,7 @@ export const MarkReadInputSchema = z.strictObject({ id: IdSchema.describe("The r
 export type MarkReadInput = z.infer<typeof MarkReadInputSchema>;
 
 export const MessageSearchInputSchema = z.strictObject({
-  q: z.string().trim().min(1).max(200),
+  q: z.string().trim().min(1).max(200).refine(withoutNul, NUL_MESSAGE),
   roomId: IdSchema.optional(),
   limit: LimitSchema(100, 20),
 });
