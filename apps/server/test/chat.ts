@@ -1,5 +1,6 @@
 import type { Message, Room } from "@causette/contracts";
 import { sql, type DatabasePool } from "@causette/db";
+import { z } from "zod";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { env, signUp, type TestServer, type TestUser } from "./harness.ts";
 
@@ -27,7 +28,7 @@ export async function send(user: TestUser, roomId: number, message: string, clie
 export interface QueryLog {
   /** The SQL of every statement sent through the pool since the last reset. */
   readonly statements: string[];
-  /** The tokens (sql + values), for re-running a statement under EXPLAIN. */
+  /** The slonik query tokens themselves, for re-running a statement under EXPLAIN. */
   readonly tokens: Array<{ sql: string; values: readonly unknown[] }>;
   reset(): void;
 }
@@ -58,7 +59,7 @@ export function recordingPool(pool: DatabasePool): { pool: DatabasePool; log: Qu
         if (QUERY_METHODS.has(name)) {
           return (token: { sql: string; values: readonly unknown[] }, ...rest: unknown[]) => {
             log.statements.push(token.sql);
-            log.tokens.push({ sql: token.sql, values: token.values });
+            log.tokens.push(token);
             return (value as (...args: unknown[]) => unknown).call(obj, token, ...rest);
           };
         }
@@ -87,4 +88,10 @@ export async function insertUsers(pool: DatabasePool, prefix: string, count: num
     FROM generate_series(1, ${count}::int) AS g
     RETURNING id`);
   return ids as number[];
+}
+
+/** The plan PostgreSQL chooses for a recorded statement, with its own bound values. */
+export async function explain(pool: DatabasePool, token: { sql: string; values: readonly unknown[] }): Promise<string> {
+  const plan = await pool.anyFirst({ ...token, sql: `EXPLAIN ${token.sql}`, parser: z.unknown() } as never);
+  return (plan as string[]).join("\n");
 }
