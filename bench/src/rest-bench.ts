@@ -38,6 +38,8 @@ const { values: flags } = parseArgs({
     "db-url": { type: "string" },
     database: { type: "string", default: "causette_bench" },
     drop: { type: "boolean", default: false },
+    /** Only the scenarios whose name matches this regular expression. */
+    only: { type: "string", default: "" },
   },
 });
 
@@ -230,6 +232,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const only = new RegExp(flags.only ?? "");
+const selected = (name: string) => only.test(name);
 function record(name: string, result: LoadResult, target?: Row["target"]): Row {
   const s = summarize(result.latencies);
   const failures = result.errors + Object.values(result.statuses).reduce((a, b) => a + b, 0);
@@ -286,17 +290,17 @@ async function main() {
     if (JSON.stringify(appPage) !== JSON.stringify(basePage)) throw new Error("the app and the baseline disagree on the deep page");
 
     console.log("");
-    for (const [title, query] of [
+    for (const [title, query] of ([
       ["latest", ""],
       [`before= ${fmt(Math.min(num("depth"), seeded.busyCount - PAGE))} deep`, `?before=${seeded.deepCursor}`],
-    ] as const) {
+    ] as const).filter(([title]) => selected(`history ${title}`))) {
       const viaApp = record(`history ${title} (app)`, await load({ url: appUrl, paths: [`/api/chat/${seeded.busyRoom}${query}`], headers: asBusy }), { metric: "p99", ms: 20 });
       const viaBase = record(`history ${title} (baseline: bare express)`, await load({ url: baseUrl, paths: [`/history/${seeded.busyRoom}${query}`], headers: {} }));
       const ratio = viaApp.reqPerSec / viaBase.reqPerSec;
       console.log(`  app/baseline throughput: ${(ratio * 100).toFixed(0)}% (target >= 50%: ${ratio >= 0.5 ? "met" : "MISSED"})`);
     }
-    record(`room list (user in ${H} rooms)`, await load({ url: appUrl, paths: ["/api/room/"], headers: asHub }), { metric: "p99", ms: 30 });
-    for (const word of ["bonjour", "zygomatique"]) {
+    if (selected("room list")) record(`room list (user in ${H} rooms)`, await load({ url: appUrl, paths: ["/api/room/"], headers: asHub }), { metric: "p99", ms: 30 });
+    for (const word of ["bonjour", "zygomatique"].filter(() => selected("search"))) {
       const kind = word === "bonjour" ? "common" : "rare";
       record(`search ${kind} word, one room (~${fmt(Math.round((M * (100 - busyPercent)) / 100 / (R - 1)))} msgs)`, await load({ url: appUrl, paths: [`/api/chat/search?q=${word}&roomId=${seeded.hubRoom}`], headers: asHub }), { metric: "p95", ms: 50 });
       record(`search ${kind} word, all ${H} rooms of a user`, await load({ url: appUrl, paths: [`/api/chat/search?q=${word}`], headers: asHub }), { metric: "p95", ms: 200 });
