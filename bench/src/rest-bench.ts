@@ -33,6 +33,8 @@ const { values: flags } = parseArgs({
     depth: { type: "string", default: "900000" },
     duration: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
+    /** Unmeasured load on the app before the first scenario (JIT, caches, the database settling after the seed). */
+    settle: { type: "string", default: "5" },
     connections: { type: "string", default: "10" },
     pool: { type: "string", default: "10" },
     "db-url": { type: "string" },
@@ -182,6 +184,8 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
   await pool.query(sql.unsafe`ANALYZE rooms`);
   await pool.query(sql.unsafe`ANALYZE room_members`);
   await pool.query(sql.unsafe`ANALYZE users`);
+  // Write the seeded pages out now, rather than have the checkpointer do it during the first scenario.
+  await pool.query(sql.unsafe`CHECKPOINT`).catch(() => undefined);
 
   const busyCount = Number(await pool.oneFirst(sql.unsafe`SELECT count(*) FROM messages WHERE room_id = ${busyRoom}`));
   const depth = Math.min(num("depth"), busyCount - PAGE);
@@ -277,7 +281,10 @@ async function main() {
       `seeded ${fmt(M)} messages, ${fmt(R)} rooms, ${fmt(U)} users in ${seeded.seconds.toFixed(1)} s ` +
         `(busy room: ${fmt(seeded.busyCount)} messages; hub user in ${H} rooms)`,
     );
-    console.log(`load: ${connections} concurrent keep-alive clients (child process), ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per scenario; app pool ${serverUrl ? num("pool") : 1} connections`);
+    console.log(
+      `load: ${connections} concurrent keep-alive clients (child process), ${num("settle")} s unmeasured settling, then ` +
+        `${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per scenario; app pool ${serverUrl ? num("pool") : 1} connections`,
+    );
     baseline = baselineServer(db.pool, busy.user.id);
     await new Promise((resolve) => baseline!.once("listening", resolve));
     const baseUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}`;
@@ -288,6 +295,14 @@ async function main() {
     const appPage = await (await fetch(`${appUrl}/api/chat/${seeded.busyRoom}?before=${seeded.deepCursor}`, { headers: asBusy })).json();
     const basePage = await (await fetch(`${baseUrl}/history/${seeded.busyRoom}?before=${seeded.deepCursor}`)).json();
     if (JSON.stringify(appPage) !== JSON.stringify(basePage)) throw new Error("the app and the baseline disagree on the deep page");
+
+    const settleMs = num("settle") * 1000;
+    if (settleMs > 0) {
+      await new Promise<void>((resolve) => {
+        loader.once("message", () => resolve());
+        loader.send({ url: appUrl, paths: [`/api/chat/${seeded.busyRoom}`, `/api/chat/${seeded.busyRoom}?before=${seeded.deepCursor}`], headers: asBusy, connections, warmupMs: 0, durationMs: settleMs } satisfies LoadJob);
+      });
+    }
 
     console.log("");
     for (const [title, query] of ([

@@ -11,7 +11,7 @@ function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: stri
   const args = [
     "src/rest-bench.ts",
     "--messages", "3000", "--rooms", "30", "--users", "80", "--hub-rooms", "10",
-    "--duration", "0.5", "--warmup", "0.1", "--connections", "4",
+    "--duration", "0.5", "--warmup", "0.1", "--settle", "0.2", "--connections", "4",
     // Its own database (dropped afterwards) when DB_URL is set; the embedded PGlite otherwise.
     "--database", `causette_bench_smoke_${randomBytes(4).toString("hex")}`, "--drop",
   ];
