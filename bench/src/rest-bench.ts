@@ -9,6 +9,7 @@
  *   pnpm --filter @causette/bench bench:rest --messages 3000 --rooms 40 --users 100 --hub-rooms 10 --duration 1 --warmup 0.2
  */
 import { fork } from "node:child_process";
+import { loadavg } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -251,8 +252,12 @@ function record(name: string, result: LoadResult, target?: Row["target"]): Row {
   return row;
 }
 
+/** Other work on the machine skews every figure; say how busy it was. */
+const loadLine = () => `load average (1, 5, 15 min): ${loadavg().map((l) => l.toFixed(2)).join(", ")}`;
+
 async function main() {
   console.log(machineLine());
+  console.log(`before: ${loadLine()}`);
   const { db, label, dispose } = await openBenchDatabase();
   const config = {
     production: false,
@@ -321,6 +326,7 @@ async function main() {
       record(`search ${kind} word, all ${H} rooms of a user`, await load({ url: appUrl, paths: [`/api/chat/search?q=${word}`], headers: asHub }), { metric: "p95", ms: 200 });
       record(`search ${kind} word, the busy room (${fmt(seeded.busyCount)} msgs)`, await load({ url: appUrl, paths: [`/api/chat/search?q=${word}&roomId=${seeded.busyRoom}`], headers: asBusy }), { metric: "p95", ms: 50 });
     }
+    console.log(`after: ${loadLine()}`);
     console.log(`\nRESULT ${JSON.stringify({ cores: machineLine(), seedSeconds: seeded.seconds, rows })}`);
   } finally {
     loader.kill();
