@@ -1,7 +1,7 @@
 import type { Message, Room } from "@causette/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPair, send, type Pair } from "./chat.ts";
-import { signUp, startServer, trpcClient, type TestServer } from "./harness.ts";
+import { signUp, startServer, trpcClient, type TestServer, type TestUser } from "./harness.ts";
 
 let server: TestServer;
 let pair: Pair;
@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const history = async (roomId: number, query = "") => {
-  const res = await pair.a.api.get<Message[]>(`/api/chat/${roomId}${query}`);
+const history = async (roomId: number, query = "", reader: TestUser = pair.a) => {
+  const res = await reader.api.get<Message[]>(`/api/chat/${roomId}${query}`);
   expect(res.status).toBe(200);
   return res.body;
 };
@@ -208,9 +208,12 @@ describe("DELETE /api/chat/:id: tombstone", () => {
 describe("GET /api/chat/:id: history", () => {
   let room: Room;
   let all: Message[];
+  let x: TestUser;
+  const fetchPage = (query = "") => history(room.id, query, x);
 
   beforeAll(async () => {
-    const [x, y] = await Promise.all([signUp(server.url, "hx"), signUp(server.url, "hy")]);
+    let y: TestUser;
+    [x, y] = await Promise.all([signUp(server.url, "hx"), signUp(server.url, "hy")]);
     room = (await x.api.post<Room>("/api/room/", { participant: y.user.id })).body;
     // Messages of another room in between, so ids in this room are not contiguous.
     for (let i = 0; i < 260; i += 1) {
@@ -218,28 +221,27 @@ describe("GET /api/chat/:id: history", () => {
       if (i % 50 === 0) await send(pair.a, pair.room.id, `interleaved ${i}`);
     }
     await x.api.delete(`/api/chat/${(await x.api.get<Message[]>(`/api/chat/${room.id}?limit=1`)).body[0]!.id - 1}`);
-    pair.a = x;
     all = (await x.api.get<Message[]>(`/api/chat/${room.id}?limit=200`)).body;
   });
 
   it("without a cursor answers the latest 50, oldest first", async () => {
-    const page = await history(room.id);
+    const page = await fetchPage();
     expect(page).toHaveLength(50);
     expect(page.map((m) => m.message)).toEqual(Array.from({ length: 50 }, (_, i) => (i === 48 ? "" : `h${210 + i}`)));
     expect(page.every((m, i) => i === 0 || m.id > page[i - 1]!.id)).toBe(true);
   });
 
   it("includes tombstones", async () => {
-    const page = await history(room.id);
+    const page = await fetchPage();
     expect(page[48]).toMatchObject({ message: "", deletedAt: expect.any(String) });
   });
 
   it("limit: up to 200; 0, 201 and non-numbers are refused naming limit", async () => {
     expect(all).toHaveLength(200);
     expect(all[0]!.message).toBe("h60");
-    expect(await history(room.id, "?limit=3")).toEqual(all.slice(-3));
+    expect(await fetchPage("?limit=3")).toEqual(all.slice(-3));
     for (const limit of ["0", "201", "abc", "1.5", "-1"]) {
-      const res = await pair.a.api.get(`/api/chat/${room.id}?limit=${limit}`);
+      const res = await x.api.get(`/api/chat/${room.id}?limit=${limit}`);
       expect(res.status, limit).toBe(400);
       expect(res.body.error.issues[0].path).toBe("limit");
     }
@@ -247,27 +249,27 @@ describe("GET /api/chat/:id: history", () => {
 
   it("before=<id> answers the messages just before it, oldest first", async () => {
     const pivot = all[100]!;
-    const page = await history(room.id, `?before=${pivot.id}&limit=20`);
+    const page = await fetchPage(`?before=${pivot.id}&limit=20`);
     expect(page).toEqual(all.slice(80, 100));
-    const start = await history(room.id, `?before=${all[0]!.id}&limit=200`);
+    const start = await fetchPage(`?before=${all[0]!.id}&limit=200`);
     expect(start.map((m) => m.message)).toEqual(Array.from({ length: 60 }, (_, i) => `h${i}`));
-    expect(await history(room.id, `?before=${start[0]!.id}`)).toEqual([]);
+    expect(await fetchPage(`?before=${start[0]!.id}`)).toEqual([]);
   });
 
   it("after=<id> answers the messages just after it, oldest first", async () => {
     const pivot = all[100]!;
-    expect(await history(room.id, `?after=${pivot.id}&limit=20`)).toEqual(all.slice(101, 121));
-    expect(await history(room.id, `?after=${all.at(-1)!.id}`)).toEqual([]);
-    const fromStart = await history(room.id, `?after=1&limit=5`);
+    expect(await fetchPage(`?after=${pivot.id}&limit=20`)).toEqual(all.slice(101, 121));
+    expect(await fetchPage(`?after=${all.at(-1)!.id}`)).toEqual([]);
+    const fromStart = await fetchPage(`?after=1&limit=5`);
     expect(fromStart.map((m) => m.message)).toEqual(["h0", "h1", "h2", "h3", "h4"]);
   });
 
   it("walking back with before= visits every message once", async () => {
     const seen: number[] = [];
-    let page = await history(room.id, "?limit=37");
+    let page = await fetchPage("?limit=37");
     while (page.length > 0) {
       seen.unshift(...page.map((m) => m.id));
-      page = await history(room.id, `?limit=37&before=${page[0]!.id}`);
+      page = await fetchPage(`?limit=37&before=${page[0]!.id}`);
     }
     expect(seen).toHaveLength(260);
     expect(new Set(seen).size).toBe(260);
@@ -275,13 +277,13 @@ describe("GET /api/chat/:id: history", () => {
   });
 
   it("refuses before and after together", async () => {
-    const res = await pair.a.api.get(`/api/chat/${room.id}?before=10&after=5`);
+    const res = await x.api.get(`/api/chat/${room.id}?before=10&after=5`);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("BAD_REQUEST");
   });
 
   it("tRPC message.list answers what REST answers", async () => {
-    const rest = await history(room.id, `?before=${all[50]!.id}&limit=10`);
-    expect(await trpcClient(server.url, pair.a.token).message.list.query({ roomId: room.id, before: all[50]!.id, limit: 10 })).toEqual(rest);
+    const rest = await fetchPage(`?before=${all[50]!.id}&limit=10`);
+    expect(await trpcClient(server.url, x.token).message.list.query({ roomId: room.id, before: all[50]!.id, limit: 10 })).toEqual(rest);
   });
 });
