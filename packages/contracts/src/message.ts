@@ -9,7 +9,8 @@ export type MessageState = z.infer<typeof MessageStateSchema>;
 export const MESSAGE_MAX_LENGTH = 4000;
 
 export const MessageTextSchema = PlainTextSchema
-  .min(1)
+  // An empty text is also "only whitespace": one issue is enough.
+  .min(1, { abort: true })
   .max(MESSAGE_MAX_LENGTH)
   .refine((s) => s.trim().length > 0, "must not be only whitespace");
 
