@@ -206,7 +206,7 @@ export async function searchMessages(
   const roomIds = await db.anyFirst(sql.type(z.object({ roomId: z.number() }))`
     SELECT room_id AS "roomId" FROM room_members WHERE user_id = ${query.userId} ${onlyRoom}`);
   if (roomIds.length === 0) return [];
-  const inScope = sql.fragment`m.room_id = ANY(${sql.array([...roomIds], "int4")})`;
+  const inScope = sql.fragment`m.room_id = ANY(${sql.array([...roomIds], "int8")})`;
   const matches = sql.fragment`m.search @@ plainto_tsquery('simple', causette_fold(${query.q})) AND m.deleted_at IS NULL`;
   const recent = await db.any(sql.type(MessageRowSchema)`
     SELECT ${messageColumns} FROM (

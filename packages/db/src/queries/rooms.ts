@@ -119,8 +119,3 @@ export function roomPartnersOf(db: CommonQueryMethods, userId: number): Promise<
     JOIN room_members other ON other.room_id = me.room_id AND other.user_id <> me.user_id
     WHERE me.user_id = ${userId}`);
 }
-
-export function roomIdsOf(db: CommonQueryMethods, userId: number): Promise<readonly number[]> {
-  return db.anyFirst(sql.type(z.object({ roomId: z.number() }))`
-    SELECT room_id AS "roomId" FROM room_members WHERE user_id = ${userId}`);
-}
