@@ -30,6 +30,10 @@ export function createDatabasePool(url: string, options: PoolOptions = {}): Prom
     typeParsers,
     maxPoolSize: options.maxPoolSize ?? 10,
     idleTimeout: options.maxPoolSize === 1 ? "DISABLE_TIMEOUT" : 10_000,
+    // slonik's default resets each released connection with DISCARD ALL: one more round trip after
+    // every query, and it drops prepared statements. Nothing here leaves session state behind (no
+    // SET, no temporary tables; migrations use their own connection), so there is nothing to reset.
+    resetConnection: async () => {},
     // Clients retry on their own terms; a silently repeated write could run twice.
     queryRetryLimit: 0,
     transactionRetryLimit: 0,
