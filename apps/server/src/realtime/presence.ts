@@ -22,9 +22,9 @@ export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logge
 
   return {
     /** After the socket joined its user channel: announce the user if this is their first socket. */
-    connected(socket: ChatSocket) {
+    connected(socket: ChatSocket): Promise<unknown> {
       const userId = socket.data.userId;
-      void guard(
+      return guard(
         (async () => {
           const sockets = await io.in(userChannel(userId)).fetchSockets();
           if (sockets.length === 1) await announce(userId, true);
@@ -36,8 +36,8 @@ export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logge
         })(),
       );
     },
-    disconnected(userId: number) {
-      void guard(
+    disconnected(userId: number): Promise<unknown> {
+      return guard(
         (async () => {
           if (!(await isOnline(userId))) await announce(userId, false);
         })(),
