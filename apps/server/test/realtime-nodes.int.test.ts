@@ -97,6 +97,20 @@ describe.skipIf(!env.redisUrl)("two server nodes over one database, through Redi
     await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }, { userId: p.ana.user.id, online: false }]));
   });
 
+  it("presence announces a user whose two tabs connect at the same moment on both nodes", async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const p = await pair(node1.url);
+      const bob = await connectSocket(node2.url, p.bob.token);
+      await sleep(300);
+      const seen = record(bob, "presence");
+      const [tab1, tab2] = await Promise.all([connectSocket(node1.url, p.ana.token), connectSocket(node2.url, p.ana.token)]);
+      await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]));
+      await Promise.all([tab1, tab2].map((tab) => tab.disconnect()));
+      await eventually(() => expect(seen.at(-1)).toEqual({ userId: p.ana.user.id, online: false }));
+      bob.disconnect();
+    }
+  });
+
   it("catch-up works whichever node the client reconnects to", async () => {
     const p = await pair(node1.url);
     const ana = await joined(node1.url, p.ana, p.room.id);

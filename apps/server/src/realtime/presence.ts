@@ -7,6 +7,19 @@ import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
  * every node through the adapter, so two tabs on two nodes count as one user online until the
  * last closes.
  */
+type Arrival = { id: string; handshake: { issued: number } };
+
+/**
+ * Whether `socket` is the user's oldest socket still connected. Counting to 1 is not enough: two
+ * tabs connecting at once (on two nodes, the lookup takes a round trip) would each see the other
+ * and neither announce. The oldest one announces, whoever looks first; a later tab sees an older
+ * one and stays quiet.
+ */
+function isFirst(socket: Arrival, sockets: readonly Arrival[]): boolean {
+  const before = (a: Arrival, b: Arrival) => a.handshake.issued < b.handshake.issued || (a.handshake.issued === b.handshake.issued && a.id < b.id);
+  return !sockets.some((other) => other.id !== socket.id && before(other, socket));
+}
+
 export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logger) {
   async function announce(userId: number, online: boolean) {
     const partners = await roomPartnersOf(pool, userId);
@@ -27,7 +40,7 @@ export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logge
       return guard(
         (async () => {
           const sockets = await io.in(userChannel(userId)).fetchSockets();
-          if (sockets.length === 1) await announce(userId, true);
+          if (isFirst(socket, sockets)) await announce(userId, true);
           // Tell the newcomer which partners are online now.
           const partners = await roomPartnersOf(pool, userId);
           if (partners.length === 0) return;
