@@ -267,6 +267,41 @@ describe("ordering", () => {
   });
 });
 
+describe("concurrent sends (written together when they arrive together)", () => {
+  it("answers each send with its own message, versions each room without gaps, and stores a clientId once", async () => {
+    const pairs = await Promise.all([pair(server.url), pair(server.url), pair(server.url)]);
+    const eve = await signUp(server.url, "eve");
+    const sockets = await Promise.all(pairs.flatMap((p) => [joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id), connectSocket(server.url, p.ana.token)]));
+    const eveSocket = await connectSocket(server.url, eve.token);
+
+    const sends = pairs.flatMap((p, r) =>
+      Array.from({ length: 10 }, (_, i) => ({ socket: sockets[r * 3 + (i % 2)]!, roomId: p.room.id, message: `r${r} m${i}` })),
+    );
+    // The same clientId from two tabs at once, and an intruder, in the same burst.
+    const acks = await Promise.all([
+      ...sends.map((s) => call(s.socket, "send_message", { roomId: s.roomId, message: s.message })),
+      call(sockets[0]!, "send_message", { roomId: pairs[0]!.room.id, message: "once", clientId: "dup" }),
+      call(sockets[2]!, "send_message", { roomId: pairs[0]!.room.id, message: "once", clientId: "dup" }),
+      call(eveSocket, "send_message", { roomId: pairs[1]!.room.id, message: "intrusion" }),
+    ]);
+    const [dupA, dupB, intrusion] = acks.slice(-3);
+    expect(intrusion).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(dupA).toMatchObject({ ok: true, data: { message: "once", clientId: "dup" } });
+    expect(dupB).toEqual(dupA);
+    for (const [i, s] of sends.entries()) expect(acks[i]).toMatchObject({ ok: true, data: { roomId: s.roomId, message: s.message } });
+
+    for (const p of pairs) {
+      const stored = (await p.ana.api.get(`/api/chat/${p.room.id}?limit=200`)).body as Message[];
+      expect(stored.length).toBe(p === pairs[0] ? 11 : 10);
+      // In id order, the room's versions are 1, 2, 3... and the room's version is the last.
+      expect(stored.map((m) => m.version)).toEqual(stored.map((_, i) => i + 1));
+      expect((await p.ana.api.get(`/api/room/${p.room.id}/changes?since=0`)).body.version).toBe(stored.length);
+      for (const m of stored) expect(acks.filter((a) => a.ok && a.data.id === m.id).map((a) => a.ok && a.data)).toContainEqual(m);
+    }
+    expect((await pairs[1]!.ana.api.get(`/api/chat/${pairs[1]!.room.id}`)).body.map((m: Message) => m.message)).not.toContain("intrusion");
+  });
+});
+
 describe("malformed payloads", () => {
   let p: Pair;
   let ana: ClientSocket;
