@@ -2,11 +2,6 @@ import { roomPartnersOf, type DatabasePool } from "@causette/db";
 import type { Logger } from "../logger.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
-/**
- * Online means at least one socket, on any node, in the user's private channel. fetchSockets asks
- * every node through the adapter, so two tabs on two nodes count as one user online until the
- * last closes.
- */
 type Arrival = { id: string; handshake: { issued: number } };
 
 /**
@@ -20,6 +15,11 @@ function isFirst(socket: Arrival, sockets: readonly Arrival[]): boolean {
   return !sockets.some((other) => other.id !== socket.id && before(other, socket));
 }
 
+/**
+ * Online means at least one socket, on any node, in the user's private channel. fetchSockets asks
+ * every node through the adapter, so two tabs on two nodes count as one user online until the
+ * last closes.
+ */
 export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logger) {
   async function announce(userId: number, online: boolean) {
     const partners = await roomPartnersOf(pool, userId);
