@@ -9,6 +9,7 @@
  * Every parameter has a flag (see `options` below); --smoke makes a run of a few seconds.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -97,6 +98,33 @@ async function countStored(kind: Kind): Promise<number> {
   await client.end();
   return rows[0].n as number;
 }
+
+/**
+ * CPU seconds used so far by every PostgreSQL process on this machine (Linux /proc; NaN elsewhere).
+ * The database runs on the same cores, so its share explains what the server's own CPU does not.
+ */
+function postgresCpuS(): number {
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(")");
+      if (stat.slice(stat.indexOf("(") + 1, close) !== "postgres") continue;
+      const fields = stat.slice(close + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS = 100;
 
 const tokenOf = (userId: number) => jwt.sign({}, secret, { algorithm: "HS256", subject: String(userId), expiresIn: "1h" });
 
@@ -209,6 +237,7 @@ interface LevelResult {
   rssMb: number;
   eldP99: number;
   genCpuPct: number;
+  pgCpuPct: number;
 }
 
 let sequence = 0;
@@ -261,11 +290,13 @@ async function runLevel(kind: Kind, child: Child, members: Member[], rate: numbe
   await sleep(cfg.warmupS * 1000);
   await child.ask({ type: "mark" }, "marked");
   const genCpu = process.cpuUsage();
+  const pgCpu = postgresCpuS();
   const genStart = performance.now();
   measuring = true;
   await sleep(cfg.durationS * 1000);
   measuring = false;
   const stats = await child.ask({ type: "stats" }, "stats");
+  const pgPct = ((postgresCpuS() - pgCpu) / ((performance.now() - genStart) / 1000)) * 100;
   const genUsage = process.cpuUsage(genCpu);
   const genPct = ((genUsage.user + genUsage.system) / 1000 / (performance.now() - genStart)) * 100;
   running = false;
@@ -290,16 +321,17 @@ async function runLevel(kind: Kind, child: Child, members: Member[], rate: numbe
     rssMb: stats.rssMb,
     eldP99: stats.eldP99Ms,
     genCpuPct: genPct,
+    pgCpuPct: pgPct,
   };
 }
 
 const saturated = (r: LevelResult) => !(r.p99 <= SATURATED_P99_MS) || r.delivered < r.sent * 0.99 || r.errors > 0;
 
 const HEADER =
-  "| server | load | in msg/s | deliveries/s | p50 | p99 | errors | server CPU | server RSS | loop lag p99 | generator CPU |\n" +
-  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+  "| server | load | in msg/s | deliveries/s | p50 | p99 | errors | server CPU | server RSS | loop lag p99 | PostgreSQL CPU | generator CPU |\n" +
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 const row = (r: LevelResult) =>
-  `| ${r.kind} | ${r.label} | ${r.inPerS.toFixed(0)} | ${r.deliveriesPerS.toFixed(0)} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.errors} | ${r.cpuPct.toFixed(0)}% | ${r.rssMb.toFixed(0)} MB | ${r.eldP99.toFixed(1)} ms | ${r.genCpuPct.toFixed(0)}% |`;
+  `| ${r.kind} | ${r.label} | ${r.inPerS.toFixed(0)} | ${r.deliveriesPerS.toFixed(0)} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.errors} | ${r.cpuPct.toFixed(0)}% | ${r.rssMb.toFixed(0)} MB | ${r.eldP99.toFixed(1)} ms | ${r.pgCpuPct.toFixed(0)}% | ${r.genCpuPct.toFixed(0)}% |`;
 
 // ---------------------------------------------------------------------------------------------
 
