@@ -351,7 +351,7 @@ async function loadTarget(kind: Kind): Promise<{ steady: LevelResult; ramp: Leve
   for (const rate of cfg.ramp) {
     const result = await runLevel(kind, child, members, rate, `ramp ${rate}/s`);
     ramp.push(result);
-    log(row(result) + (saturated(result) ? " saturated" : ""));
+    log(row(saturated(result) ? { ...result, label: `${result.label}, saturated` } : result));
     if (saturated(result)) break;
     max = Math.max(max, result.inPerS);
   }
@@ -407,6 +407,10 @@ log(HEADER);
 const results = new Map<Kind, Awaited<ReturnType<typeof loadTarget>>>();
 for (const kind of cfg.targets) results.set(kind, await loadTarget(kind));
 log("");
-for (const [kind, r] of results) log(`${kind}: highest load sustained (p99 <= ${SATURATED_P99_MS} ms, no loss): ${r.max.toFixed(0)} msg/s`);
+for (const [kind, r] of results) {
+  const top = r.ramp.at(-1);
+  const note = top && !saturated(top) ? " (the top of the ramp: not saturated)" : "";
+  log(`${kind}: highest load sustained (p99 <= ${SATURATED_P99_MS} ms, no loss): ${r.max.toFixed(0)} msg/s${note}`);
+}
 if (cfg.idle > 0) await idleSockets(cfg.idle);
 process.exit(0);
