@@ -100,4 +100,29 @@ describe("graceful shutdown", () => {
       expect(after.map((m) => m.message)).toEqual(Array.from({ length: PER_SOCKET }, (_, i) => `m${i}`));
     }
   }, 60_000);
+
+  it("lets REST sends in flight finish and answer: nothing is stored without its 201", async () => {
+    const started = await listen();
+    app = started.app;
+    const p = await pair(started.url, ["sdrest_a", "sdrest_b"]);
+    const api = http(started.url, p.ana.token);
+    const results = Array.from({ length: 40 }, (_, i) =>
+      api.post("/api/chat/", { roomId: p.room.id, message: `rest ${i}`, clientId: `r${i}` }).catch((error: Error) => error),
+    );
+    await eventually(async () => {
+      expect((await api.get(`/api/chat/${p.room.id}`)).body.length).toBeGreaterThan(0);
+    }, 5000);
+    await started.app.close();
+    app = undefined;
+    const answered = await Promise.all(results);
+    const second = await listen();
+    app = second.app;
+    const history = (await http(second.url, p.ana.token).get(`/api/chat/${p.room.id}`)).body as Message[];
+    // Requests the server had not started on when it stopped accepting may fail to connect (the
+    // client retries them); every request it did handle was answered.
+    const created = answered.flatMap((r) => (!(r instanceof Error) && r.status === 201 ? [r.body as Message] : []));
+    expect(created.length).toBeGreaterThan(0);
+    for (const r of answered) if (!(r instanceof Error)) expect([201, 503]).toContain(r.status);
+    expect(history).toEqual([...created].sort((a, b) => a.id - b.id));
+  });
 });
