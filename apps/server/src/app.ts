@@ -24,7 +24,10 @@ import { appRouter } from "./trpc/routers/_app.ts";
 export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
->;
+> & {
+  /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
+  redisKey?: string;
+};
 
 export interface AppDeps {
   config: AppConfig;

@@ -28,21 +28,31 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   const joined = new Set<number>();
   const typing = createTypingTracker(socket);
   const sends = new TokenBucket(SEND_RATE.perSecond, SEND_RATE.burst);
+  // One socket's events run one after another, in the order they were sent: a `send_message`
+  // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
+  let previous: Promise<unknown> = Promise.resolve();
 
   function on<E extends keyof ClientToServerEvents, T>(
     event: E,
     handle: (payload: ReturnType<(typeof clientEventSchemas)[E]["parse"]>) => Promise<T>,
   ) {
-    socket.on(event, ((payload: unknown, ack?: unknown) => {
-      const reply = typeof ack === "function" ? (ack as (response: Ack<T>) => void) : undefined;
+    socket.on(event, ((...args: unknown[]) => {
+      // The ack is always the last argument: `emit(event, ack)` sends no payload at all.
+      const last = args.at(-1);
+      const reply = typeof last === "function" ? (last as (response: Ack<T>) => void) : undefined;
+      const payloads = reply ? args.slice(0, -1) : args;
       const run = async () => {
-        const parsed = clientEventSchemas[event].safeParse(payload);
+        if (payloads.length > 1) throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
+        const parsed = clientEventSchemas[event].safeParse(payloads[0]);
         if (!parsed.success) throw parsed.error;
         return handle(parsed.data as never);
       };
+      const inTurn = () => previous.then(run, run);
       // With an ack the socket learns the result from it, so broadcasts skip it.
-      const work = reply ? () => origin.run({ socketId: socket.id }, run) : run;
-      deps.track(work).then(
+      const work = reply ? () => origin.run({ socketId: socket.id }, inTurn) : inTurn;
+      const result = deps.track(work);
+      previous = result.catch(() => undefined);
+      result.then(
         (data) => reply?.({ ok: true, data }),
         (error: unknown) => {
           const appError = toAppError(error);

@@ -2,6 +2,19 @@ import { roomPartnersOf, type DatabasePool } from "@causette/db";
 import type { Logger } from "../logger.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
+type Arrival = { id: string; handshake: { issued: number } };
+
+/**
+ * Whether `socket` is the user's oldest socket still connected. Counting to 1 is not enough: two
+ * tabs connecting at once (on two nodes, the lookup takes a round trip) would each see the other
+ * and neither announce. The oldest one announces, whoever looks first; a later tab sees an older
+ * one and stays quiet.
+ */
+function isFirst(socket: Arrival, sockets: readonly Arrival[]): boolean {
+  const before = (a: Arrival, b: Arrival) => a.handshake.issued < b.handshake.issued || (a.handshake.issued === b.handshake.issued && a.id < b.id);
+  return !sockets.some((other) => other.id !== socket.id && before(other, socket));
+}
+
 /**
  * Online means at least one socket, on any node, in the user's private channel. fetchSockets asks
  * every node through the adapter, so two tabs on two nodes count as one user online until the
@@ -22,12 +35,12 @@ export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logge
 
   return {
     /** After the socket joined its user channel: announce the user if this is their first socket. */
-    connected(socket: ChatSocket) {
+    connected(socket: ChatSocket): Promise<unknown> {
       const userId = socket.data.userId;
-      void guard(
+      return guard(
         (async () => {
           const sockets = await io.in(userChannel(userId)).fetchSockets();
-          if (sockets.length === 1) await announce(userId, true);
+          if (isFirst(socket, sockets)) await announce(userId, true);
           // Tell the newcomer which partners are online now.
           const partners = await roomPartnersOf(pool, userId);
           if (partners.length === 0) return;
@@ -36,8 +49,8 @@ export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logge
         })(),
       );
     },
-    disconnected(userId: number) {
-      void guard(
+    disconnected(userId: number): Promise<unknown> {
+      return guard(
         (async () => {
           if (!(await isOnline(userId))) await announce(userId, false);
         })(),

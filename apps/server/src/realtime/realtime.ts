@@ -55,7 +55,7 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
     for (const client of [pub, sub]) client.on("error", (err: unknown) => logger.error({ err }, "redis error"));
     await Promise.all([pub.connect(), sub.connect()]);
     redisClients.push(pub, sub);
-    io.adapter(createAdapter(pub, sub));
+    io.adapter(createAdapter(pub, sub, config.redisKey ? { key: config.redisKey } : {}));
   }
 
   io.use((socket, next) => {
@@ -80,6 +80,13 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
     return promise;
   }
 
+  // Presence updates run beside the handlers; closing waits for them before Redis and the pool go.
+  const pending = new Set<Promise<unknown>>();
+  function background(work: Promise<unknown>) {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  }
+
   return {
     io,
     events: createBroadcaster(io),
@@ -89,8 +96,11 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
         const userId = socket.data.userId;
         void socket.join(userChannel(userId));
         registerHandlers(socket, { services, logger, track });
-        presence.connected(socket);
-        socket.on("disconnect", () => presence.disconnected(userId));
+        background(presence.connected(socket));
+        // While closing, every socket drops to reconnect elsewhere: nobody is going offline.
+        socket.on("disconnect", () => {
+          if (!closing) background(presence.disconnected(userId));
+        });
       });
     },
     async close() {
@@ -100,6 +110,7 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
+      await Promise.allSettled([...pending]);
       await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
     },
   };

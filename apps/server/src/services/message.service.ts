@@ -12,7 +12,6 @@ import {
   editMessage,
   findMessage,
   findMessageByClientId,
-  insertMessage,
   listMessages,
   searchMessages,
   type MessageRow,
@@ -21,6 +20,7 @@ import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import { assertMember, roomNotFound } from "./room.service.ts";
+import { createSendBatcher } from "./send-batcher.ts";
 
 const RANK = { ok: 0, recu: 1, lu: 2 } as const;
 
@@ -29,6 +29,8 @@ function messageNotFound(id: number): AppError {
 }
 
 export function createMessageService(deps: ServiceDeps) {
+  const sends = createSendBatcher(deps.pool);
+
   /** The message, if it is in a room the caller is in; otherwise as if it did not exist. */
   async function visibleMessage(caller: Caller, id: number): Promise<MessageRow> {
     const message = await findMessage(deps.pool, id);
@@ -53,7 +55,7 @@ export function createMessageService(deps: ServiceDeps) {
   return {
     async send(caller: Caller, input: SendMessageInput): Promise<Message> {
       const clientId = input.clientId ?? null;
-      const stored = await insertMessage(deps.pool, {
+      const stored = await sends.insert({
         roomId: input.roomId,
         sender: caller.userId,
         message: input.message,

@@ -73,6 +73,70 @@ export async function insertMessage(
   return rows[0] ?? null;
 }
 
+export interface NewMessage {
+  roomId: number;
+  sender: number;
+  message: string;
+  clientId: string | null;
+}
+
+/**
+ * Inserts several messages, possibly in several rooms, in one statement (one round trip, one
+ * commit): what `insertMessage` does for each, in input order. Each room row is locked (in id
+ * order, so concurrent batches never deadlock) and its messages take the room's next versions.
+ * Answers, per input, the stored message, or null when it was not inserted: a retry of a stored
+ * `clientId`, or a sender who is not in the room. (A retry racing its first send in another
+ * statement is caught by the unique index and leaves a gap in the room's versions, which
+ * catch-up by `version > since` tolerates.)
+ */
+export async function insertMessages(db: CommonQueryMethods, inputs: readonly NewMessage[]): Promise<Array<MessageRow | null>> {
+  if (inputs.length === 0) return [];
+  const rows = await db.any(sql.type(MessageRowSchema.extend({ ord: z.number() }))`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${sql.array(inputs.map((i) => i.roomId), "int4")},
+        ${sql.array(inputs.map((i) => i.sender), "int4")},
+        ${sql.array(inputs.map((i) => i.message), "text")},
+        ${sql.array(inputs.map((i) => i.clientId), "text")}
+      ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, ord)
+    ),
+    r AS (
+      SELECT rooms.id, rooms.version FROM rooms
+      WHERE rooms.id IN (SELECT room_id FROM input)
+      ORDER BY rooms.id
+      FOR UPDATE
+    ),
+    fresh AS (
+      SELECT i.* FROM input i
+      WHERE EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = i.room_id AND rm.user_id = i.sender_id)
+        AND (i.client_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM messages e WHERE e.room_id = i.room_id AND e.sender_id = i.sender_id AND e.client_id = i.client_id))
+        -- The first of the same (room, sender, clientId) within the batch.
+        AND NOT EXISTS (
+          SELECT 1 FROM input d WHERE d.client_id IS NOT NULL AND d.client_id = i.client_id
+            AND d.room_id = i.room_id AND d.sender_id = i.sender_id AND d.ord < i.ord)
+    ),
+    numbered AS (
+      SELECT f.*, r.version + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) AS v
+      FROM fresh f JOIN r ON r.id = f.room_id
+    ),
+    w AS (
+      INSERT INTO messages (room_id, sender_id, body, client_id, version)
+      SELECT room_id, sender_id, body, client_id, v FROM numbered ORDER BY ord
+      ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+      ${returning}
+    ),
+    bump AS (
+      UPDATE rooms SET version = x.v, last_message_id = x.id, last_activity_at = now()
+      FROM (SELECT w.room_id, max(w.version) AS v, max(w.id) AS id FROM w GROUP BY w.room_id) x
+      WHERE rooms.id = x.room_id
+    )
+    SELECT ${columnsOf("w")}, n.ord FROM w JOIN numbered n ON n.room_id = w.room_id AND n.v = w.version
+    ORDER BY n.ord`);
+  const byOrd = new Map(rows.map(({ ord, ...row }) => [ord, row]));
+  return inputs.map((_, index) => byOrd.get(index + 1) ?? null);
+}
+
 export function findMessageByClientId(
   db: CommonQueryMethods,
   key: { roomId: number; sender: number; clientId: string },

@@ -1,0 +1,58 @@
+import { insertMessages, type DatabasePool, type MessageRow, type NewMessage } from "@causette/db";
+
+/** Statements in flight at once; the rest of the pool stays free for reads. */
+const MAX_IN_FLIGHT = 4;
+const MAX_BATCH = 500;
+
+interface Pending {
+  input: NewMessage;
+  resolve(row: MessageRow | null): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for sends: the sends that arrive while the database is busy are written together,
+ * in one multi-row statement (one round trip, one commit). At low load a send goes out alone on
+ * the next turn of the event loop, so it waits for nothing; under load the batches grow by
+ * themselves. Each send still resolves only once its statement has committed.
+ */
+export function createSendBatcher(pool: DatabasePool) {
+  let queue: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  function flush() {
+    scheduled = false;
+    while (queue.length > 0 && inFlight < MAX_IN_FLIGHT) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(batch.length);
+      inFlight += 1;
+      insertMessages(
+        pool,
+        batch.map((p) => p.input),
+      )
+        .then(
+          (rows) => batch.forEach((p, i) => p.resolve(rows[i] ?? null)),
+          (error: unknown) => batch.forEach((p) => p.reject(error)),
+        )
+        .finally(() => {
+          inFlight -= 1;
+          flush();
+        });
+    }
+  }
+
+  return {
+    /** The stored message, or null when nothing was inserted (see insertMessages). */
+    insert(input: NewMessage): Promise<MessageRow | null> {
+      return new Promise((resolve, reject) => {
+        queue.push({ input, resolve, reject });
+        if (!scheduled && inFlight < MAX_IN_FLIGHT) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+  };
+}
+export type SendBatcher = ReturnType<typeof createSendBatcher>;

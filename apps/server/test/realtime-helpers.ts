@@ -1,0 +1,62 @@
+import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
+import { expect } from "vitest";
+import { connectSocket, nextEvent, signUp, type ClientSocket, type TestUser } from "./harness.ts";
+
+export interface Pair {
+  ana: TestUser;
+  bob: TestUser;
+  room: Room;
+}
+
+/** Two new users and their room, created by Ana over REST. */
+export async function pair(url: string, names: [string, string] = ["ana", "bob"]): Promise<Pair> {
+  const [ana, bob] = await Promise.all([signUp(url, names[0]), signUp(url, names[1])]);
+  const created = await ana.api.post("/api/room/", { participant: bob.user.id });
+  if (created.status !== 201) throw new Error(`room creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+  return { ana, bob, room: created.body as Room };
+}
+
+/** Emits with an ack and resolves with the ack (rejects when none comes within `ms`). */
+export function call<E extends keyof ClientToServerEvents>(
+  socket: ClientSocket,
+  event: E,
+  payload: unknown,
+  ms = 5000,
+): Promise<Ack<any>> {
+  return (socket.timeout(ms) as any).emitWithAck(event, payload) as Promise<Ack<any>>;
+}
+
+/** Every `event` the socket receives from now on, in order. */
+export function record<E extends keyof ServerToClientEvents>(socket: ClientSocket, event: E): Array<Parameters<ServerToClientEvents[E]>[0]> {
+  const seen: Array<Parameters<ServerToClientEvents[E]>[0]> = [];
+  socket.on(event as never, ((payload: never) => seen.push(payload)) as never);
+  return seen;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `check` passes, retrying until `ms` runs out (then fails with its last error). */
+export async function eventually(check: () => void | Promise<void>, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(20);
+    }
+  }
+}
+
+/** A connected socket that has joined the room (acknowledged). */
+export async function joined(url: string, user: TestUser, roomId: number, options: Record<string, unknown> = {}): Promise<ClientSocket> {
+  const socket = await connectSocket(url, user.token, options);
+  expect(await call(socket, "join_room", roomId)).toEqual({ ok: true, data: null });
+  return socket;
+}
+
+/** Asserts that no `event` reaches the socket within `ms`. */
+export async function expectSilence(socket: ClientSocket, event: keyof ServerToClientEvents, ms = 300): Promise<void> {
+  await expect(nextEvent(socket, event, ms)).rejects.toThrow(/no .* within/);
+}
