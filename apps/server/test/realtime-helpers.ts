@@ -56,6 +56,13 @@ export async function joined(url: string, user: TestUser, roomId: number, option
   return socket;
 }
 
+/** Two users in a room, each with a socket that has joined it. */
+export async function pairJoined(url: string): Promise<{ p: Pair; ana: ClientSocket; bob: ClientSocket }> {
+  const p = await pair(url);
+  const [ana, bob] = await Promise.all([joined(url, p.ana, p.room.id), joined(url, p.bob, p.room.id)]);
+  return { p, ana, bob };
+}
+
 /** Asserts that no `event` reaches the socket within `ms`. */
 export async function expectSilence(socket: ClientSocket, event: keyof ServerToClientEvents, ms = 300): Promise<void> {
   await expect(nextEvent(socket, event, ms)).rejects.toThrow(/no .* within/);

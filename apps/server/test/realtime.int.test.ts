@@ -2,7 +2,7 @@ import type { Message } from "@causette/contracts";
 import { io as ioClient } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectSocket, nextEvent, signUp, startServer, trpcClient, type ClientSocket, type TestServer } from "./harness.ts";
-import { call, eventually, expectSilence, joined, pair, record, sleep, type Pair } from "./realtime-helpers.ts";
+import { call, eventually, expectSilence, joined, pair, pairJoined, record, sleep, type Pair } from "./realtime-helpers.ts";
 
 let server: TestServer;
 
@@ -141,8 +141,7 @@ describe("events and their refusal to non-members", () => {
   let eve: { socket: ClientSocket; user: Awaited<ReturnType<typeof signUp>> };
 
   beforeAll(async () => {
-    p = await pair(server.url);
-    [ana, bob] = await Promise.all([joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id)]);
+    ({ p, ana, bob } = await pairJoined(server.url));
     const user = await signUp(server.url, "eve");
     eve = { user, socket: await connectSocket(server.url, user.token) };
   });
@@ -308,8 +307,7 @@ describe("malformed payloads", () => {
   let bob: ClientSocket;
 
   beforeAll(async () => {
-    p = await pair(server.url);
-    [ana, bob] = await Promise.all([joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id)]);
+    ({ p, ana, bob } = await pairJoined(server.url));
   });
 
   const bad = () => [
@@ -387,8 +385,7 @@ describe("one broadcast path for every surface", () => {
   let bob: ClientSocket;
 
   beforeAll(async () => {
-    p = await pair(server.url);
-    [ana, bob] = await Promise.all([joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id)]);
+    ({ p, ana, bob } = await pairJoined(server.url));
   });
 
   it("a REST send and a tRPC send reach the room's sockets exactly like a socket send, the sender's included", async () => {
@@ -466,8 +463,7 @@ describe("one broadcast path for every surface", () => {
 
 describe("typing expiry", () => {
   it("tells the room the user stopped typing 5 s after the last repeat", async () => {
-    const p = await pair(server.url);
-    const [ana, bob] = await Promise.all([joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id)]);
+    const { p, ana, bob } = await pairJoined(server.url);
     const events = record(bob, "typing");
     const start = Date.now();
     await call(ana, "typing", { roomId: p.room.id, isTyping: true });
@@ -491,8 +487,7 @@ describe("typing expiry", () => {
   }, 15_000);
 
   it("a send stops typing at once", async () => {
-    const p = await pair(server.url);
-    const [ana, bob] = await Promise.all([joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id)]);
+    const { p, ana, bob } = await pairJoined(server.url);
     const started = nextEvent(bob, "typing");
     await call(ana, "typing", { roomId: p.room.id, isTyping: true });
     await started;
@@ -537,8 +532,7 @@ describe("presence", () => {
 
 describe("rate limit", () => {
   it("refuses sends over the per-socket rate with TOO_MANY_REQUESTS, without touching other sockets", async () => {
-    const p = await pair(server.url);
-    const [ana, bob] = await Promise.all([joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id)]);
+    const { p, ana, bob } = await pairJoined(server.url);
     const acks = await Promise.all(Array.from({ length: 60 }, (_, i) => call(ana, "send_message", { roomId: p.room.id, message: `flood ${i}` }, 20_000)));
     const ok = acks.filter((a) => a.ok).length;
     const limited = acks.filter((a) => !a.ok && a.error.code === "TOO_MANY_REQUESTS").length;

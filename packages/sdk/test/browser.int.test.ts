@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { startServer, type TestServer } from "@causette/server/test-harness";
+import type { TestServer } from "@causette/server/test-harness";
 import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sdkUser, type SdkUser } from "./helpers.ts";
+import { twoInARoom, type SdkUser } from "./helpers.ts";
 
 /** The SDK bundled for a browser by esbuild, in Debian's Chromium: two users chat live. */
 const PAGE_DIR = fileURLToPath(new URL("./browser/", import.meta.url));
@@ -21,10 +21,9 @@ let bob: SdkUser;
 let roomId: number;
 
 beforeAll(async () => {
-  server = await startServer();
-  ana = await sdkUser(server.url, "ana");
-  bob = await sdkUser(server.url, "bob");
-  roomId = (await ana.chat.rooms.create({ participant: bob.user.id })).id;
+  let room: { id: number };
+  ({ server, ana, bob, room } = await twoInARoom());
+  roomId = room.id;
 
   const bundle = await build({
     entryPoints: [`${PAGE_DIR}page.ts`],

@@ -1,7 +1,7 @@
-import { startServer, type TestServer } from "@causette/server/test-harness";
+import type { TestServer } from "@causette/server/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatError, createChatClient, type Room } from "../src/index.ts";
-import { collect, next, pause, sdkUser, type SdkUser } from "./helpers.ts";
+import { collect, next, pause, sdkUser, twoInARoom, type SdkUser } from "./helpers.ts";
 
 let server: TestServer;
 let ana: SdkUser;
@@ -9,10 +9,7 @@ let bob: SdkUser;
 let room: Room;
 
 beforeAll(async () => {
-  server = await startServer();
-  ana = await sdkUser(server.url, "ana");
-  bob = await sdkUser(server.url, "bob");
-  room = await ana.chat.rooms.create({ participant: bob.user.id });
+  ({ server, ana, bob, room } = await twoInARoom());
 });
 afterAll(() => server.close());
 

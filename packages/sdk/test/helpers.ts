@@ -1,7 +1,8 @@
 import type { ClientRequestArgs } from "node:http";
+import { startServer, type TestServer } from "@causette/server/test-harness";
 import { afterAll } from "vitest";
 import WS, { type ClientOptions } from "ws";
-import { createChatClient, type ChatClient, type ChatClientOptions, type RealtimeEventName, type RealtimeEvents, type User } from "../src/index.ts";
+import { createChatClient, type ChatClient, type ChatClientOptions, type RealtimeEventName, type RealtimeEvents, type Room, type User } from "../src/index.ts";
 
 let counter = 0;
 
@@ -23,6 +24,22 @@ export async function sdkUser(url: string, name: string, options: Partial<ChatCl
   const { user } = await chat.auth.login({ email, password });
   afterAll(() => chat.realtime.disconnect());
   return { chat, user, email, password };
+}
+
+export interface TwoInARoom {
+  server: TestServer;
+  ana: SdkUser;
+  bob: SdkUser;
+  room: Room;
+}
+
+/** A live server with two SDK users who share a room (close the server after the file). */
+export async function twoInARoom(): Promise<TwoInARoom> {
+  const server = await startServer();
+  const ana = await sdkUser(server.url, "ana");
+  const bob = await sdkUser(server.url, "bob");
+  const room = await ana.chat.rooms.create({ participant: bob.user.id });
+  return { server, ana, bob, room };
 }
 
 /** Every `event` the client delivers from now on, in order. */

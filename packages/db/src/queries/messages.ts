@@ -171,6 +171,11 @@ export async function listMessages(
   return newestFirst.toReversed();
 }
 
+/** The sender's own message, in the locked room `r`, not deleted: what an edit or delete may touch. */
+const ownLiveMessage = (target: { id: number; sender: number }) => sql.fragment`
+  messages.id = ${target.id} AND messages.room_id = r.id
+  AND messages.sender_id = ${target.sender} AND messages.deleted_at IS NULL`;
+
 export function editMessage(
   db: CommonQueryMethods,
   target: { id: number; roomId: number; sender: number; message: string },
@@ -181,8 +186,7 @@ export function editMessage(
       target.sender,
       sql.fragment`
         UPDATE messages SET body = ${target.message}, edited_at = now(), version = r.v FROM r
-        WHERE messages.id = ${target.id} AND messages.room_id = r.id
-          AND messages.sender_id = ${target.sender} AND messages.deleted_at IS NULL`,
+        WHERE ${ownLiveMessage(target)}`,
     ),
   );
 }
@@ -197,8 +201,7 @@ export function deleteMessage(
       target.sender,
       sql.fragment`
         UPDATE messages SET body = '', deleted_at = now(), version = r.v FROM r
-        WHERE messages.id = ${target.id} AND messages.room_id = r.id
-          AND messages.sender_id = ${target.sender} AND messages.deleted_at IS NULL`,
+        WHERE ${ownLiveMessage(target)}`,
     ),
   );
 }
