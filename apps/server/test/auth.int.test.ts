@@ -162,6 +162,11 @@ describe("users", () => {
     expect((await ana.api.get("/api/user/id/3000000000")).status).toBe(404);
     expect((await ana.api.get("/api/user/id/99999999999999999999")).status).toBe(400);
     expect((await ana.api.get("/api/user/id/-1")).status).toBe(400);
+    // Ids beyond 32 bits reach bigint columns: a clean 404, never an overflow error.
+    expect((await ana.api.post("/api/chat/", { roomId: 3000000000, message: "hi" })).status).toBe(404);
+    expect((await ana.api.get("/api/chat/3000000000")).status).toBe(404);
+    expect((await ana.api.get("/api/chat/search?q=hi&roomId=3000000000")).status).toBe(404);
+    expect((await ana.api.post("/api/room/", { participant: 3000000000 })).status).toBe(404);
     const bad = await ana.api.get("/api/user/id/abc");
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0].path).toBe("id");

@@ -29,17 +29,13 @@ const returning = sql.fragment`RETURNING messages.id, messages.room_id, messages
   messages.state, messages.client_id, messages.version, messages.created_at, messages.edited_at, messages.deleted_at`;
 
 /**
- * Every write to a room is one statement built here: it locks the room row (only if `actor` is a
- * member: nobody writes to a room they are not in), takes the room's next version, applies `write` (which reads that version as `r.v` and returns the messages it touched),
- * and stores the version on the room only if the write touched something. One statement means one
+ * Every change to a room's messages (sends are `insertMessages`) is one statement built here: it
+ * locks the room row (only if `actor` is a member: nobody writes to a room they are not in), takes
+ * the room's next version, applies `write` (which reads that version as `r.v` and returns the
+ * messages it touched), and stores the version on the room only if the write touched something. One statement means one
  * round trip and no explicit transaction, and the row lock orders concurrent writes to a room.
  */
-function versionedWrite(
-  roomId: number,
-  actor: number,
-  write: ReturnType<typeof sql.fragment>,
-  roomSet = sql.fragment``,
-) {
+function versionedWrite(roomId: number, actor: number, write: ReturnType<typeof sql.fragment>) {
   return sql.type(MessageRowSchema)`
     WITH r AS (
       SELECT id, version + 1 AS v FROM rooms
@@ -48,29 +44,10 @@ function versionedWrite(
     ),
     w AS (${write} ${returning}),
     bump AS (
-      UPDATE rooms SET version = r.v ${roomSet} FROM r
+      UPDATE rooms SET version = r.v FROM r
       WHERE rooms.id = r.id AND EXISTS (SELECT 1 FROM w)
     )
     SELECT ${columnsOf("w")} FROM w ORDER BY w.id`;
-}
-
-/** Inserts a message, or returns null when the same (room, sender, clientId) already exists. */
-export async function insertMessage(
-  db: CommonQueryMethods,
-  input: { roomId: number; sender: number; message: string; clientId: string | null },
-): Promise<MessageRow | null> {
-  const rows = await db.any(
-    versionedWrite(
-      input.roomId,
-      input.sender,
-      sql.fragment`
-        INSERT INTO messages (room_id, sender_id, body, client_id, version)
-        SELECT r.id, ${input.sender}, ${input.message}, ${input.clientId}, r.v FROM r
-        ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
-      sql.fragment`, last_message_id = (SELECT max(id) FROM w), last_activity_at = now()`,
-    ),
-  );
-  return rows[0] ?? null;
 }
 
 export interface NewMessage {
@@ -82,7 +59,7 @@ export interface NewMessage {
 
 /**
  * Inserts several messages, possibly in several rooms, in one statement (one round trip, one
- * commit): what `insertMessage` does for each, in input order. Each room row is locked (in id
+ * commit), in input order. Each room row is locked (in id
  * order, so concurrent batches never deadlock) and its messages take the room's next versions.
  * Answers, per input, the stored message, or null when it was not inserted: a retry of a stored
  * `clientId`, or a sender who is not in the room. (A retry racing its first send in another
@@ -94,8 +71,8 @@ export async function insertMessages(db: CommonQueryMethods, inputs: readonly Ne
   const rows = await db.any(sql.type(MessageRowSchema.extend({ ord: z.number() }))`
     WITH input AS (
       SELECT * FROM unnest(
-        ${sql.array(inputs.map((i) => i.roomId), "int4")},
-        ${sql.array(inputs.map((i) => i.sender), "int4")},
+        ${sql.array(inputs.map((i) => i.roomId), "int8")},
+        ${sql.array(inputs.map((i) => i.sender), "int8")},
         ${sql.array(inputs.map((i) => i.message), "text")},
         ${sql.array(inputs.map((i) => i.clientId), "text")}
       ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, ord)
