@@ -10,7 +10,7 @@ import { roomChannel, type ChatSocket } from "./types.ts";
 export interface HandlerDeps {
   services: Services;
   logger: Logger;
-  /** Counts in-flight handlers so shutdown can wait for them; false once the server is closing. */
+  /** Counts in-flight handlers so shutdown can wait for them; refuses new work once the server is closing. */
   track<T>(work: () => Promise<T>): Promise<T>;
 }
 
