@@ -36,6 +36,22 @@ export interface RealtimeDeps {
 // A 4,000-character message is at most 16 KB of UTF-8; the rest is framing and other fields.
 const MAX_PACKET_BYTES = 32 * 1024;
 
+/** The promises still running, so shutdown can wait for them to settle. */
+class Running {
+  private readonly promises = new Set<Promise<unknown>>();
+
+  add<T>(promise: Promise<T>): Promise<T> {
+    this.promises.add(promise);
+    const forget = () => this.promises.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.promises]);
+  }
+}
+
 export async function createRealtime({ server, tokens, config, logger, pool }: RealtimeDeps): Promise<Realtime> {
   const cors = corsOptions(config.corsOrigins);
   const io: ChatServer = new Server(server, {
@@ -70,21 +86,13 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
     next();
   });
 
-  const inFlight = new Set<Promise<unknown>>();
+  // Event handlers, then presence updates (which run beside them): closing waits for each in turn.
+  const handlersRunning = new Running();
+  const presenceRunning = new Running();
   let closing = false;
   function track<T>(work: () => Promise<T>): Promise<T> {
     if (closing) return Promise.reject(new AppError("SERVICE_UNAVAILABLE", "The server is shutting down, retry"));
-    const promise = work();
-    inFlight.add(promise);
-    void promise.finally(() => inFlight.delete(promise)).catch(() => undefined);
-    return promise;
-  }
-
-  // Presence updates run beside the handlers; closing waits for them before Redis and the pool go.
-  const pending = new Set<Promise<unknown>>();
-  function background(work: Promise<unknown>) {
-    pending.add(work);
-    void work.finally(() => pending.delete(work));
+    return handlersRunning.add(work());
   }
 
   return {
@@ -96,21 +104,21 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
         const userId = socket.data.userId;
         void socket.join(userChannel(userId));
         registerHandlers(socket, { services, logger, track });
-        background(presence.connected(socket));
+        void presenceRunning.add(presence.connected(socket));
         // While closing, every socket drops to reconnect elsewhere: nobody is going offline.
         socket.on("disconnect", () => {
-          if (!closing) background(presence.disconnected(userId));
+          if (!closing) void presenceRunning.add(presence.disconnected(userId));
         });
       });
     },
     async close() {
       closing = true;
-      await Promise.allSettled([...inFlight]);
+      await handlersRunning.settled();
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
-      await Promise.allSettled([...pending]);
+      await presenceRunning.settled();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
     },
   };

@@ -17,15 +17,14 @@ interface Pending {
  * themselves. Each send still resolves only once its statement has committed.
  */
 export function createSendBatcher(pool: DatabasePool) {
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
 
   function flush() {
     scheduled = false;
     while (queue.length > 0 && inFlight < MAX_IN_FLIGHT) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(batch.length);
+      const batch = queue.splice(0, MAX_BATCH);
       inFlight += 1;
       insertMessages(
         pool,

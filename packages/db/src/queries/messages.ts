@@ -32,8 +32,9 @@ const returning = sql.fragment`RETURNING messages.id, messages.room_id, messages
  * Every change to a room's messages (sends are `insertMessages`) is one statement built here: it
  * locks the room row (only if `actor` is a member: nobody writes to a room they are not in), takes
  * the room's next version, applies `write` (which reads that version as `r.v` and returns the
- * messages it touched), and stores the version on the room only if the write touched something. One statement means one
- * round trip and no explicit transaction, and the row lock orders concurrent writes to a room.
+ * messages it touched), and stores the version on the room only if the write touched something.
+ * One statement means one round trip and no explicit transaction, and the row lock orders
+ * concurrent writes to a room.
  */
 function versionedWrite(roomId: number, actor: number, write: ReturnType<typeof sql.fragment>) {
   return sql.type(MessageRowSchema)`
@@ -59,8 +60,8 @@ export interface NewMessage {
 
 /**
  * Inserts several messages, possibly in several rooms, in one statement (one round trip, one
- * commit), in input order. Each room row is locked (in id
- * order, so concurrent batches never deadlock) and its messages take the room's next versions.
+ * commit), in input order. Each room row is locked (in id order, so concurrent batches never
+ * deadlock) and its messages take the room's next versions.
  * Answers, per input, the stored message, or null when it was not inserted: a retry of a stored
  * `clientId`, or a sender who is not in the room. (A retry racing its first send in another
  * statement is caught by the unique index and leaves a gap in the room's versions, which
