@@ -9,17 +9,19 @@
  * Every parameter has a flag (see `options` below); --smoke makes a run of a few seconds.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { monitorEventLoopDelay } from "node:perf_hooks";
-import { migrate } from "@causette/db";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { io as ioClient, type Socket } from "socket.io-client";
-import { machineLine, percentile } from "./stats.ts";
+
+import { migrate } from "@causette/db";
+
 import type { ChildMessage, ParentMessage } from "./realtime-servers.ts";
+import { machineLine, percentile } from "./stats.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -80,13 +82,16 @@ async function prepareDatabase(users: number) {
     [users],
   );
   // Room k is between users 2k-1 and 2k.
+  await client.query(`INSERT INTO rooms (user_low, user_high) SELECT 2 * g - 1, 2 * g FROM generate_series(1, $1) g`, [
+    cfg.rooms,
+  ]);
   await client.query(
-    `INSERT INTO rooms (user_low, user_high) SELECT 2 * g - 1, 2 * g FROM generate_series(1, $1) g`,
-    [cfg.rooms],
+    `INSERT INTO room_members (room_id, user_id) SELECT id, user_low FROM rooms UNION ALL SELECT id, user_high FROM rooms`,
   );
-  await client.query(`INSERT INTO room_members (room_id, user_id) SELECT id, user_low FROM rooms UNION ALL SELECT id, user_high FROM rooms`);
   // The tutorial's table for the naive baseline.
-  await client.query(`CREATE TABLE naive_messages (id bigserial PRIMARY KEY, room_id int NOT NULL, sender_id int NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+  await client.query(
+    `CREATE TABLE naive_messages (id bigserial PRIMARY KEY, room_id int NOT NULL, sender_id int NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+  );
   await client.end();
 }
 
@@ -94,7 +99,9 @@ async function countStored(kind: Kind): Promise<number> {
   if (kind === "relay") return Number.NaN;
   const client = new pg.Client({ connectionString: dbUrl.toString() });
   await client.connect();
-  const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${kind === "naive" ? "naive_messages" : "messages"}`);
+  const { rows } = await client.query(
+    `SELECT count(*)::int AS n FROM ${kind === "naive" ? "naive_messages" : "messages"}`,
+  );
   await client.end();
   return rows[0].n as number;
 }
@@ -126,7 +133,8 @@ function postgresCpuS(): number {
 }
 const CLOCK_TICKS = 100;
 
-const tokenOf = (userId: number) => jwt.sign({}, secret, { algorithm: "HS256", subject: String(userId), expiresIn: "1h" });
+const tokenOf = (userId: number) =>
+  jwt.sign({}, secret, { algorithm: "HS256", subject: String(userId), expiresIn: "1h" });
 
 // ---------------------------------------------------------------------------------------------
 // The server under test, in a child process.
@@ -139,10 +147,14 @@ interface Child {
 
 async function startChild(kind: Kind): Promise<Child> {
   const file = fileURLToPath(new URL("./realtime-servers.ts", import.meta.url));
-  const child: ChildProcess = fork(file, ["--kind", kind, "--db", dbUrl.toString(), "--secret", secret, "--pool", String(cfg.pool)], {
-    execArgv: [...process.execArgv, "--expose-gc"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child: ChildProcess = fork(
+    file,
+    ["--kind", kind, "--db", dbUrl.toString(), "--secret", secret, "--pool", String(cfg.pool)],
+    {
+      execArgv: [...process.execArgv, "--expose-gc"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const next = <T extends ChildMessage["type"]>(type: T) =>
     new Promise<Extract<ChildMessage, { type: T }>>((resolve, reject) => {
       const onMessage = (message: ChildMessage) => {
@@ -242,7 +254,13 @@ interface LevelResult {
 
 let sequence = 0;
 
-async function runLevel(kind: Kind, child: Child, members: Member[], rate: number, label: string): Promise<LevelResult> {
+async function runLevel(
+  kind: Kind,
+  child: Child,
+  members: Member[],
+  rate: number,
+  label: string,
+): Promise<LevelResult> {
   const sentAt = new Map<string, { at: number; measured: boolean }>();
   const latencies: number[] = [];
   let delivered = 0;
@@ -273,7 +291,10 @@ async function runLevel(kind: Kind, child: Child, members: Member[], rate: numbe
       const text = `b${(sequence += 1)}`;
       sentAt.set(text, { at: performance.now(), measured: measuring });
       if (measuring) sent += 1;
-      const payload = kind === "causette" ? { roomId: m.roomId, message: text } : { roomId: m.roomId, message: text, sender: m.userId };
+      const payload =
+        kind === "causette"
+          ? { roomId: m.roomId, message: text }
+          : { roomId: m.roomId, message: text, sender: m.userId };
       const counted = measuring;
       m.socket.timeout(30_000).emit("send_message", payload, (err: Error | null, ack?: { ok: boolean }) => {
         if (err || !ack?.ok) {

@@ -10,11 +10,12 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import pg from "pg";
+import { Server } from "socket.io";
+
 import { openDatabase } from "@causette/db";
 import { createApp } from "@causette/server/app";
 import { createLogger } from "@causette/server/logger";
-import pg from "pg";
-import { Server } from "socket.io";
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +34,16 @@ export type ParentMessage = { type: "mark" } | { type: "stats" } | { type: "gc" 
 export type ChildMessage =
   | { type: "ready"; port: number }
   | { type: "marked" }
-  | { type: "stats"; cpuMs: number; wallMs: number; rssMb: number; heapMb: number; eldP99Ms: number; eldMaxMs: number; sockets: number }
+  | {
+      type: "stats";
+      cpuMs: number;
+      wallMs: number;
+      rssMb: number;
+      heapMb: number;
+      eldP99Ms: number;
+      eldMaxMs: number;
+      sockets: number;
+    }
   | { type: "gc"; rssBytes: number };
 
 const send = (message: ChildMessage) => process.send?.(message);
@@ -48,22 +58,25 @@ function startRelay(withInsert: boolean) {
       void socket.join(`room:${roomId}`);
       ack?.({ ok: true, data: null });
     });
-    socket.on("send_message", async (data: { roomId: number; message: string; sender?: number }, ack?: (r: unknown) => void) => {
-      try {
-        let stored: Record<string, unknown> = { roomId: data.roomId, sender: data.sender, message: data.message };
-        if (pool) {
-          const { rows } = await pool.query(
-            "INSERT INTO naive_messages (room_id, sender_id, body) VALUES ($1, $2, $3) RETURNING id, created_at",
-            [data.roomId, data.sender ?? 0, data.message],
-          );
-          stored = { ...stored, id: rows[0].id, createdAt: rows[0].created_at };
+    socket.on(
+      "send_message",
+      async (data: { roomId: number; message: string; sender?: number }, ack?: (r: unknown) => void) => {
+        try {
+          let stored: Record<string, unknown> = { roomId: data.roomId, sender: data.sender, message: data.message };
+          if (pool) {
+            const { rows } = await pool.query(
+              "INSERT INTO naive_messages (room_id, sender_id, body) VALUES ($1, $2, $3) RETURNING id, created_at",
+              [data.roomId, data.sender ?? 0, data.message],
+            );
+            stored = { ...stored, id: rows[0].id, createdAt: rows[0].created_at };
+          }
+          socket.to(`room:${data.roomId}`).emit("receive_message", stored);
+          ack?.({ ok: true, data: stored });
+        } catch (error) {
+          ack?.({ ok: false, error: { code: "INTERNAL_SERVER_ERROR", message: String(error) } });
         }
-        socket.to(`room:${data.roomId}`).emit("receive_message", stored);
-        ack?.({ ok: true, data: stored });
-      } catch (error) {
-        ack?.({ ok: false, error: { code: "INTERNAL_SERVER_ERROR", message: String(error) } });
-      }
-    });
+      },
+    );
   });
   return {
     http,

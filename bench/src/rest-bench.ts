@@ -9,17 +9,19 @@
  *   pnpm --filter @causette/bench bench:rest --messages 3000 --rooms 40 --users 100 --hub-rooms 10 --duration 1 --warmup 0.2
  */
 import { fork } from "node:child_process";
-import { loadavg } from "node:os";
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import express from "express";
+import pg from "pg";
+
 import { isRoomMember, listMessages, openDatabase, sql, type Database, type DatabasePool } from "@causette/db";
 import { createApp } from "@causette/server/app";
 import { loadEnv } from "@causette/server/env";
 import { createLogger } from "@causette/server/logger";
-import express from "express";
-import pg from "pg";
+
 import type { LoadJob, LoadResult } from "./load-client.ts";
 import { machineLine, ms, summarize } from "./stats.ts";
 
@@ -61,7 +63,8 @@ const warmupMs = num("warmup") * 1000;
 const connections = num("connections");
 const PAGE = 50;
 
-if (U - 2 < 1 + H + 2 * (R - 1 - H)) throw new Error(`--users ${U} is too few for ${R} rooms with a hub in ${H} of them`);
+if (U - 2 < 1 + H + 2 * (R - 1 - H))
+  throw new Error(`--users ${U} is too few for ${R} rooms with a hub in ${H} of them`);
 
 const env = loadEnv();
 const serverUrl = flags["db-url"] ?? env.dbUrl;
@@ -86,7 +89,11 @@ async function admin(url: string, statement: string) {
 async function openBenchDatabase(): Promise<{ db: Database; label: string; dispose(): Promise<void> }> {
   if (!serverUrl) {
     const db = await openDatabase({});
-    return { db, label: "embedded PGlite (DB_URL unset: smoke figures only, not comparable)", dispose: () => db.close() };
+    return {
+      db,
+      label: "embedded PGlite (DB_URL unset: smoke figures only, not comparable)",
+      dispose: () => db.close(),
+    };
   }
   const name = flags.database!;
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error("--database must be a plain lower-case identifier");
@@ -115,10 +122,46 @@ interface Seeded {
 }
 
 const WORDS = [
-  "salut", "merci", "demain", "réunion", "café", "projet", "client", "hello", "thanks", "meeting",
-  "tomorrow", "coffee", "project", "deadline", "maison", "travail", "équipe", "rapport", "budget", "soir",
-  "weekend", "lundi", "vendredi", "déjeuner", "lunch", "review", "release", "bug", "fix", "déploiement",
-  "vacances", "photo", "voiture", "train", "retard", "ok", "super", "génial", "parfait", "question",
+  "salut",
+  "merci",
+  "demain",
+  "réunion",
+  "café",
+  "projet",
+  "client",
+  "hello",
+  "thanks",
+  "meeting",
+  "tomorrow",
+  "coffee",
+  "project",
+  "deadline",
+  "maison",
+  "travail",
+  "équipe",
+  "rapport",
+  "budget",
+  "soir",
+  "weekend",
+  "lundi",
+  "vendredi",
+  "déjeuner",
+  "lunch",
+  "review",
+  "release",
+  "bug",
+  "fix",
+  "déploiement",
+  "vacances",
+  "photo",
+  "voiture",
+  "train",
+  "retard",
+  "ok",
+  "super",
+  "génial",
+  "parfait",
+  "question",
 ];
 
 /** Everything but the two signed-up users, in a handful of set-based statements. */
@@ -138,7 +181,13 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
     ...(await pool.anyFirst(sql.unsafe`
       INSERT INTO rooms (user_low, user_high)
       SELECT least(a, b), greatest(a, b)
-      FROM unnest(${sql.array(pairs.map((p) => p[0]), "int4")}::int[], ${sql.array(pairs.map((p) => p[1]), "int4")}::int[]) WITH ORDINALITY AS t(a, b, n)
+      FROM unnest(${sql.array(
+        pairs.map((p) => p[0]),
+        "int4",
+      )}::int[], ${sql.array(
+        pairs.map((p) => p[1]),
+        "int4",
+      )}::int[]) WITH ORDINALITY AS t(a, b, n)
       ORDER BY n
       RETURNING id`)),
   ] as number[];
@@ -190,8 +239,10 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
 
   const busyCount = Number(await pool.oneFirst(sql.unsafe`SELECT count(*) FROM messages WHERE room_id = ${busyRoom}`));
   const depth = Math.min(num("depth"), busyCount - PAGE);
-  const deepCursor = Number(await pool.oneFirst(sql.unsafe`
-    SELECT id FROM messages WHERE room_id = ${busyRoom} ORDER BY id DESC LIMIT 1 OFFSET ${depth}`));
+  const deepCursor = Number(
+    await pool.oneFirst(sql.unsafe`
+    SELECT id FROM messages WHERE room_id = ${busyRoom} ORDER BY id DESC LIMIT 1 OFFSET ${depth}`),
+  );
   return { busyRoom, hubRoom, deepCursor, busyCount, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -242,9 +293,21 @@ const selected = (name: string) => only.test(name);
 function record(name: string, result: LoadResult, target?: Row["target"]): Row {
   const s = summarize(result.latencies);
   const failures = result.errors + Object.values(result.statuses).reduce((a, b) => a + b, 0);
-  const row = { name, reqPerSec: s.count / (result.elapsedMs / 1000), p50: s.p50, p95: s.p95, p99: s.p99, max: s.max, count: s.count, failures, ...(target ? { target } : {}) };
+  const row = {
+    name,
+    reqPerSec: s.count / (result.elapsedMs / 1000),
+    p50: s.p50,
+    p95: s.p95,
+    p99: s.p99,
+    max: s.max,
+    count: s.count,
+    failures,
+    ...(target ? { target } : {}),
+  };
   rows.push(row);
-  const verdict = target ? `${target.metric} <= ${target.ms} ms: ${row[target.metric] <= target.ms ? "met" : "MISSED"}` : "";
+  const verdict = target
+    ? `${target.metric} <= ${target.ms} ms: ${row[target.metric] <= target.ms ? "met" : "MISSED"}`
+    : "";
   console.log(
     `${name.padEnd(44)} ${row.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  p99 ${ms(s.p99).padStart(9)}  max ${ms(s.max).padStart(9)}  ${failures ? `${failures} failed  ` : ""}${verdict}`,
   );
@@ -253,7 +316,10 @@ function record(name: string, result: LoadResult, target?: Row["target"]): Row {
 }
 
 /** Other work on the machine skews every figure; say how busy it was. */
-const loadLine = () => `load average (1, 5, 15 min): ${loadavg().map((l) => l.toFixed(2)).join(", ")}`;
+const loadLine = () =>
+  `load average (1, 5, 15 min): ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ")}`;
 
 async function main() {
   console.log(machineLine());
@@ -273,9 +339,17 @@ async function main() {
   try {
     const signUp = async (name: string) => {
       const body = { username: name, email: `${name}@bench.invalid`, password: "bench password" };
-      const created = await fetch(`${appUrl}/api/user`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const created = await fetch(`${appUrl}/api/user`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       if (created.status !== 201) throw new Error(`sign-up failed: ${created.status} ${await created.text()}`);
-      const login = await fetch(`${appUrl}/api/user/connexion`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: body.email, password: body.password }) });
+      const login = await fetch(`${appUrl}/api/user/connexion`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: body.email, password: body.password }),
+      });
       return (await login.json()) as { token: string; user: { id: number } };
     };
     const hub = await signUp("bench_hub");
@@ -297,34 +371,71 @@ async function main() {
     const asHub = { authorization: `Bearer ${hub.token}` };
 
     // Sanity: both answer the same page.
-    const appPage = await (await fetch(`${appUrl}/api/chat/${seeded.busyRoom}?before=${seeded.deepCursor}`, { headers: asBusy })).json();
+    const appPage = await (
+      await fetch(`${appUrl}/api/chat/${seeded.busyRoom}?before=${seeded.deepCursor}`, { headers: asBusy })
+    ).json();
     const basePage = await (await fetch(`${baseUrl}/history/${seeded.busyRoom}?before=${seeded.deepCursor}`)).json();
-    if (JSON.stringify(appPage) !== JSON.stringify(basePage)) throw new Error("the app and the baseline disagree on the deep page");
+    if (JSON.stringify(appPage) !== JSON.stringify(basePage))
+      throw new Error("the app and the baseline disagree on the deep page");
 
     const settleMs = num("settle") * 1000;
     if (settleMs > 0) {
       await new Promise<void>((resolve) => {
         loader.once("message", () => resolve());
-        loader.send({ url: appUrl, paths: [`/api/chat/${seeded.busyRoom}`, `/api/chat/${seeded.busyRoom}?before=${seeded.deepCursor}`], headers: asBusy, connections, warmupMs: 0, durationMs: settleMs } satisfies LoadJob);
+        loader.send({
+          url: appUrl,
+          paths: [`/api/chat/${seeded.busyRoom}`, `/api/chat/${seeded.busyRoom}?before=${seeded.deepCursor}`],
+          headers: asBusy,
+          connections,
+          warmupMs: 0,
+          durationMs: settleMs,
+        } satisfies LoadJob);
       });
     }
 
     console.log("");
-    for (const [title, query] of ([
-      ["latest", ""],
-      [`before= ${fmt(Math.min(num("depth"), seeded.busyCount - PAGE))} deep`, `?before=${seeded.deepCursor}`],
-    ] as const).filter(([title]) => selected(`history ${title}`))) {
-      const viaApp = record(`history ${title} (app)`, await load({ url: appUrl, paths: [`/api/chat/${seeded.busyRoom}${query}`], headers: asBusy }), { metric: "p99", ms: 20 });
-      const viaBase = record(`history ${title} (baseline: bare express)`, await load({ url: baseUrl, paths: [`/history/${seeded.busyRoom}${query}`], headers: {} }));
+    for (const [title, query] of (
+      [
+        ["latest", ""],
+        [`before= ${fmt(Math.min(num("depth"), seeded.busyCount - PAGE))} deep`, `?before=${seeded.deepCursor}`],
+      ] as const
+    ).filter(([title]) => selected(`history ${title}`))) {
+      const viaApp = record(
+        `history ${title} (app)`,
+        await load({ url: appUrl, paths: [`/api/chat/${seeded.busyRoom}${query}`], headers: asBusy }),
+        { metric: "p99", ms: 20 },
+      );
+      const viaBase = record(
+        `history ${title} (baseline: bare express)`,
+        await load({ url: baseUrl, paths: [`/history/${seeded.busyRoom}${query}`], headers: {} }),
+      );
       const ratio = viaApp.reqPerSec / viaBase.reqPerSec;
-      console.log(`  app/baseline throughput: ${(ratio * 100).toFixed(0)}% (target >= 50%: ${ratio >= 0.5 ? "met" : "MISSED"})`);
+      console.log(
+        `  app/baseline throughput: ${(ratio * 100).toFixed(0)}% (target >= 50%: ${ratio >= 0.5 ? "met" : "MISSED"})`,
+      );
     }
-    if (selected("room list")) record(`room list (user in ${H} rooms)`, await load({ url: appUrl, paths: ["/api/room/"], headers: asHub }), { metric: "p99", ms: 30 });
+    if (selected("room list"))
+      record(`room list (user in ${H} rooms)`, await load({ url: appUrl, paths: ["/api/room/"], headers: asHub }), {
+        metric: "p99",
+        ms: 30,
+      });
     for (const word of ["bonjour", "zygomatique"].filter(() => selected("search"))) {
       const kind = word === "bonjour" ? "common" : "rare";
-      record(`search ${kind} word, one room (~${fmt(Math.round((M * (100 - busyPercent)) / 100 / (R - 1)))} msgs)`, await load({ url: appUrl, paths: [`/api/chat/search?q=${word}&roomId=${seeded.hubRoom}`], headers: asHub }), { metric: "p95", ms: 50 });
-      record(`search ${kind} word, all ${H} rooms of a user`, await load({ url: appUrl, paths: [`/api/chat/search?q=${word}`], headers: asHub }), { metric: "p95", ms: 200 });
-      record(`search ${kind} word, the busy room (${fmt(seeded.busyCount)} msgs)`, await load({ url: appUrl, paths: [`/api/chat/search?q=${word}&roomId=${seeded.busyRoom}`], headers: asBusy }), { metric: "p95", ms: 50 });
+      record(
+        `search ${kind} word, one room (~${fmt(Math.round((M * (100 - busyPercent)) / 100 / (R - 1)))} msgs)`,
+        await load({ url: appUrl, paths: [`/api/chat/search?q=${word}&roomId=${seeded.hubRoom}`], headers: asHub }),
+        { metric: "p95", ms: 50 },
+      );
+      record(
+        `search ${kind} word, all ${H} rooms of a user`,
+        await load({ url: appUrl, paths: [`/api/chat/search?q=${word}`], headers: asHub }),
+        { metric: "p95", ms: 200 },
+      );
+      record(
+        `search ${kind} word, the busy room (${fmt(seeded.busyCount)} msgs)`,
+        await load({ url: appUrl, paths: [`/api/chat/search?q=${word}&roomId=${seeded.busyRoom}`], headers: asBusy }),
+        { metric: "p95", ms: 50 },
+      );
     }
     console.log(`after: ${loadLine()}`);
     console.log(`\nRESULT ${JSON.stringify({ cores: machineLine(), seedSeconds: seeded.seconds, rows })}`);

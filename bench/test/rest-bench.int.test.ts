@@ -10,10 +10,26 @@ const TSX = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const args = [
     "src/rest-bench.ts",
-    "--messages", "3000", "--rooms", "30", "--users", "80", "--hub-rooms", "10",
-    "--duration", "0.5", "--warmup", "0.1", "--settle", "0.2", "--connections", "4",
+    "--messages",
+    "3000",
+    "--rooms",
+    "30",
+    "--users",
+    "80",
+    "--hub-rooms",
+    "10",
+    "--duration",
+    "0.5",
+    "--warmup",
+    "0.1",
+    "--settle",
+    "0.2",
+    "--connections",
+    "4",
     // Its own database (dropped afterwards) when DB_URL is set; the embedded PGlite otherwise.
-    "--database", `causette_bench_smoke_${randomBytes(4).toString("hex")}`, "--drop",
+    "--database",
+    `causette_bench_smoke_${randomBytes(4).toString("hex")}`,
+    "--drop",
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, args, { cwd: BENCH_DIR, stdio: ["ignore", "pipe", "pipe"] });
@@ -26,23 +42,39 @@ function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: stri
   });
 }
 
-it("the REST benchmark's smoke run seeds, measures every scenario and prints its figures", { timeout: 180_000 }, async () => {
-  const { code, stdout, stderr } = await runSmoke();
-  expect(code, stderr).toBe(0);
-  expect(stdout).toMatch(/^machine: \d+ cores/m);
-  expect(stdout).toMatch(/seeded 3,000 messages, 30 rooms, 80 users in [\d.]+ s/);
-  const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
-  expect(line, stdout).toBeDefined();
-  const result = JSON.parse(line!.slice("RESULT ".length)) as { rows: Array<{ name: string; count: number; failures: number; p99: number; reqPerSec: number }> };
-  const names = result.rows.map((r) => r.name);
-  for (const expected of [/^history latest \(app\)/, /^history latest \(baseline/, /^history before= .* deep \(app\)/, /^room list/, /^search common word, one room/, /^search rare word, all 10 rooms/]) {
-    expect(names.some((n) => expected.test(n)), String(expected)).toBe(true);
-  }
-  for (const row of result.rows) {
-    expect(row.count, row.name).toBeGreaterThan(0);
-    expect(row.failures, row.name).toBe(0);
-    expect(row.p99).toBeGreaterThan(0);
-    expect(row.reqPerSec).toBeGreaterThan(0);
-  }
-  expect(stdout).toMatch(/app\/baseline throughput: \d+%/);
-});
+it(
+  "the REST benchmark's smoke run seeds, measures every scenario and prints its figures",
+  { timeout: 180_000 },
+  async () => {
+    const { code, stdout, stderr } = await runSmoke();
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^machine: \d+ cores/m);
+    expect(stdout).toMatch(/seeded 3,000 messages, 30 rooms, 80 users in [\d.]+ s/);
+    const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    expect(line, stdout).toBeDefined();
+    const result = JSON.parse(line!.slice("RESULT ".length)) as {
+      rows: Array<{ name: string; count: number; failures: number; p99: number; reqPerSec: number }>;
+    };
+    const names = result.rows.map((r) => r.name);
+    for (const expected of [
+      /^history latest \(app\)/,
+      /^history latest \(baseline/,
+      /^history before= .* deep \(app\)/,
+      /^room list/,
+      /^search common word, one room/,
+      /^search rare word, all 10 rooms/,
+    ]) {
+      expect(
+        names.some((n) => expected.test(n)),
+        String(expected),
+      ).toBe(true);
+    }
+    for (const row of result.rows) {
+      expect(row.count, row.name).toBeGreaterThan(0);
+      expect(row.failures, row.name).toBe(0);
+      expect(row.p99).toBeGreaterThan(0);
+      expect(row.reqPerSec).toBeGreaterThan(0);
+    }
+    expect(stdout).toMatch(/app\/baseline throughput: \d+%/);
+  },
+);

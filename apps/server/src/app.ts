@@ -1,12 +1,14 @@
 import { createServer, type Server as HttpServer } from "node:http";
-import type { Database } from "@causette/db";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import cookieParser from "cookie-parser";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
+
+import type { Database } from "@causette/db";
+
+import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
-import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
 import type { Config } from "./env.ts";
 import { AppError } from "./errors.ts";
@@ -130,9 +132,12 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
 /** express.json's failures, as the client errors they are. */
 function bodyParserError(error: unknown): AppError | undefined {
   const type = (error as { type?: unknown } | null)?.type;
-  if (type === "entity.parse.failed") return new AppError("BAD_REQUEST", "The body is not valid JSON", { issues: [{ path: "", message: "malformed JSON" }] });
+  if (type === "entity.parse.failed")
+    return new AppError("BAD_REQUEST", "The body is not valid JSON", {
+      issues: [{ path: "", message: "malformed JSON" }],
+    });
   if (type === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", `The body is over ${JSON_LIMIT}`);
-  if (typeof type === "string" && type.startsWith("encoding.") || type === "charset.unsupported") {
+  if ((typeof type === "string" && type.startsWith("encoding.")) || type === "charset.unsupported") {
     return new AppError("BAD_REQUEST", "The body's encoding is not supported");
   }
   return undefined;

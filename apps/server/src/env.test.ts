@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { ConfigError, parseEnv } from "./env.ts";
 
 const strong = "s".repeat(32);
@@ -6,22 +7,43 @@ const strong = "s".repeat(32);
 describe("parseEnv", () => {
   it("starts a bare development machine with defaults and generated secrets", () => {
     const config = parseEnv({});
-    expect(config).toMatchObject({ nodeEnv: "development", port: 5050, dbUrl: undefined, jwtExpiresIn: "7d", corsOrigins: "localhost" });
+    expect(config).toMatchObject({
+      nodeEnv: "development",
+      port: 5050,
+      dbUrl: undefined,
+      jwtExpiresIn: "7d",
+      corsOrigins: "localhost",
+    });
     expect(config.generated).toEqual(["JWT", "COOKIE"]);
     expect(config.jwtSecret).not.toBe(config.cookieSecret);
     expect(config.jwtSecret).toHaveLength(64);
   });
 
   it("takes the seed's variables, and DATABASE_URL when DB_URL is unset", () => {
-    const config = parseEnv({ DB_URL: "postgres://u:p@localhost:5432/chat", JWT: "une_clé_secrète", COOKIE: "une_autre_clé_secrète", NODE_ENV: "development", PORT: "5051" });
-    expect(config).toMatchObject({ dbUrl: "postgres://u:p@localhost:5432/chat", jwtSecret: "une_clé_secrète", cookieSecret: "une_autre_clé_secrète", port: 5051, generated: [] });
+    const config = parseEnv({
+      DB_URL: "postgres://u:p@localhost:5432/chat",
+      JWT: "une_clé_secrète",
+      COOKIE: "une_autre_clé_secrète",
+      NODE_ENV: "development",
+      PORT: "5051",
+    });
+    expect(config).toMatchObject({
+      dbUrl: "postgres://u:p@localhost:5432/chat",
+      jwtSecret: "une_clé_secrète",
+      cookieSecret: "une_autre_clé_secrète",
+      port: 5051,
+      generated: [],
+    });
     expect(parseEnv({ DATABASE_URL: "postgresql://localhost/x" }).dbUrl).toBe("postgresql://localhost/x");
   });
 
   it.each([
     [{ NODE_ENV: "production", DB_URL: "postgres://localhost/x", COOKIE: strong }, /^JWT: required/],
     [{ NODE_ENV: "production", DB_URL: "postgres://localhost/x", JWT: strong }, /^COOKIE: required/],
-    [{ NODE_ENV: "production", DB_URL: "postgres://localhost/x", JWT: "short", COOKIE: strong }, /^JWT: must be at least 32/],
+    [
+      { NODE_ENV: "production", DB_URL: "postgres://localhost/x", JWT: "short", COOKIE: strong },
+      /^JWT: must be at least 32/,
+    ],
     [{ NODE_ENV: "production", JWT: strong, COOKIE: strong }, /^DB_URL: required/],
     [{ PORT: "eighty" }, /^PORT: /],
     [{ PORT: "70000" }, /^PORT: /],
@@ -35,7 +57,12 @@ describe("parseEnv", () => {
   });
 
   it("reads CORS_ORIGIN as a list, and allows no origin in production by default", () => {
-    expect(parseEnv({ CORS_ORIGIN: "https://a.example, https://b.example" }).corsOrigins).toEqual(["https://a.example", "https://b.example"]);
-    expect(parseEnv({ NODE_ENV: "production", DB_URL: "postgres://h/x", JWT: strong, COOKIE: strong }).corsOrigins).toEqual([]);
+    expect(parseEnv({ CORS_ORIGIN: "https://a.example, https://b.example" }).corsOrigins).toEqual([
+      "https://a.example",
+      "https://b.example",
+    ]);
+    expect(
+      parseEnv({ NODE_ENV: "production", DB_URL: "postgres://h/x", JWT: strong, COOKIE: strong }).corsOrigins,
+    ).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 /** The repository root: `.env` and the embedded database's `.data/` live there. */
@@ -83,7 +82,9 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
   const generated: string[] = [];
   const jwtSecret = secret("JWT", env.JWT, production, generated);
   const cookieSecret = secret("COOKIE", env.COOKIE, production, generated);
-  const origins = env.CORS_ORIGIN?.split(",").map((o) => o.trim()).filter(Boolean);
+  const origins = env.CORS_ORIGIN?.split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   return {
     nodeEnv: env.NODE_ENV,
     production,

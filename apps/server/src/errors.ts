@@ -1,15 +1,16 @@
-import { ConflictError } from "@causette/db";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+
 import {
+  describeIssues,
   ERROR_CODES,
   ERROR_STATUS,
-  describeIssues,
   toErrorIssues,
   type ErrorBody,
   type ErrorCode,
   type ErrorIssue,
 } from "@causette/contracts";
-import { TRPCError } from "@trpc/server";
-import { z } from "zod";
+import { ConflictError } from "@causette/db";
 
 /** The one error a service throws: a contract code, a message for the client, maybe field issues. */
 export class AppError extends Error {

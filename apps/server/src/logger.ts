@@ -7,7 +7,16 @@ export function createLogger(level: string): Logger {
     level,
     // Secrets never reach the log, whichever object carries them.
     redact: {
-      paths: ["password", "*.password", "token", "*.token", "req.headers.authorization", "req.headers.cookie", "passwordHash", "*.passwordHash"],
+      paths: [
+        "password",
+        "*.password",
+        "token",
+        "*.token",
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "passwordHash",
+        "*.passwordHash",
+      ],
       censor: "[redacted]",
     },
   });

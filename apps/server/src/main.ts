@@ -1,4 +1,5 @@
 import { openDatabase } from "@causette/db";
+
 import { createApp } from "./app.ts";
 import { ConfigError, loadEnv, type Config } from "./env.ts";
 import { createLogger } from "./logger.ts";

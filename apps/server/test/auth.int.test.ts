@@ -1,5 +1,6 @@
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { http, signUp, startServer, trpcClient, TRPCClientError, type TestServer, type TestUser } from "./harness.ts";
 
 let server: TestServer;
@@ -15,18 +16,35 @@ const anonymous = () => http(server.url);
 
 describe("sign up: POST /api/user", () => {
   it("creates the user and never returns the password", async () => {
-    const res = await anonymous().post("/api/user", { username: "bob_signup", email: "Bob.Signup@example.com", password: "correct horse" });
+    const res = await anonymous().post("/api/user", {
+      username: "bob_signup",
+      email: "Bob.Signup@example.com",
+      password: "correct horse",
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(Number), username: "bob_signup", email: "Bob.Signup@example.com", createdAt: expect.any(String) });
+    expect(res.body).toEqual({
+      id: expect.any(Number),
+      username: "bob_signup",
+      email: "Bob.Signup@example.com",
+      createdAt: expect.any(String),
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/password|argon/i);
     expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
   });
 
   it("refuses a taken email or username, whatever the case, naming the field", async () => {
-    const email = await anonymous().post("/api/user", { username: "someone_else", email: ana.user.email.toUpperCase(), password: "correct horse" });
+    const email = await anonymous().post("/api/user", {
+      username: "someone_else",
+      email: ana.user.email.toUpperCase(),
+      password: "correct horse",
+    });
     expect(email.status).toBe(409);
     expect(email.body.error).toMatchObject({ code: "CONFLICT", issues: [{ path: "email" }] });
-    const username = await anonymous().post("/api/user", { username: ana.user.username.toUpperCase(), email: "fresh@example.com", password: "correct horse" });
+    const username = await anonymous().post("/api/user", {
+      username: ana.user.username.toUpperCase(),
+      email: "fresh@example.com",
+      password: "correct horse",
+    });
     expect(username.status).toBe(409);
     expect(username.body.error.issues[0].path).toBe("username");
   });
@@ -46,7 +64,10 @@ describe("sign up: POST /api/user", () => {
   });
 
   it("answers 400, never 500, for text PostgreSQL cannot store", async () => {
-    const login = await anonymous().post("/api/user/connexion", { email: "a\u0000@example.com", password: "whatever1" });
+    const login = await anonymous().post("/api/user/connexion", {
+      email: "a\u0000@example.com",
+      password: "whatever1",
+    });
     expect(login.status).toBe(400);
     expect(login.body.error.issues[0].path).toBe("email");
     const search = await ana.api.get(`/api/user/?search=${encodeURIComponent("a\u0000")}`);
@@ -62,7 +83,11 @@ describe("sign up: POST /api/user", () => {
   });
 
   it("answers 413 for a body over the limit", async () => {
-    const res = await anonymous().post("/api/user", { username: "big", email: "big@example.com", password: "x".repeat(100_000) });
+    const res = await anonymous().post("/api/user", {
+      username: "big",
+      email: "big@example.com",
+      password: "x".repeat(100_000),
+    });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe("PAYLOAD_TOO_LARGE");
   });
@@ -84,8 +109,16 @@ describe("log in: POST /api/user/connexion", () => {
   });
 
   it("answers the same 401 for an unknown email and a wrong password", async () => {
-    const unknown = await anonymous().post("/api/user/connexion", { email: "nobody@example.com", password: "whatever1" }, { "x-forwarded-for": "10.0.0.1" });
-    const wrong = await anonymous().post("/api/user/connexion", { email: ana.user.email, password: "wrong password" }, { "x-forwarded-for": "10.0.0.1" });
+    const unknown = await anonymous().post(
+      "/api/user/connexion",
+      { email: "nobody@example.com", password: "whatever1" },
+      { "x-forwarded-for": "10.0.0.1" },
+    );
+    const wrong = await anonymous().post(
+      "/api/user/connexion",
+      { email: ana.user.email, password: "wrong password" },
+      { "x-forwarded-for": "10.0.0.1" },
+    );
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(unknown.body).toEqual(wrong.body);
@@ -127,15 +160,31 @@ describe("log in: POST /api/user/connexion", () => {
 describe("tokens", () => {
   const secret = () => server.config.jwtSecret;
   const forged: Array<[string, () => string]> = [
-    ["alg none", () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ sub: String(ana.user.id), exp: Math.floor(Date.now() / 1000) + 3600 })).toString("base64url")}.`],
-    ["another secret", () => jwt.sign({}, "another-secret-of-sufficient-length-000", { subject: String(ana.user.id), expiresIn: "1h" })],
-    ["expired", () => jwt.sign({ exp: Math.floor(Date.now() / 1000) - 10 }, secret(), { subject: String(ana.user.id) })],
-    ["HS512 with our secret", () => jwt.sign({}, secret(), { algorithm: "HS512", subject: String(ana.user.id), expiresIn: "1h" })],
+    [
+      "alg none",
+      () =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ sub: String(ana.user.id), exp: Math.floor(Date.now() / 1000) + 3600 })).toString("base64url")}.`,
+    ],
+    [
+      "another secret",
+      () => jwt.sign({}, "another-secret-of-sufficient-length-000", { subject: String(ana.user.id), expiresIn: "1h" }),
+    ],
+    [
+      "expired",
+      () => jwt.sign({ exp: Math.floor(Date.now() / 1000) - 10 }, secret(), { subject: String(ana.user.id) }),
+    ],
+    [
+      "HS512 with our secret",
+      () => jwt.sign({}, secret(), { algorithm: "HS512", subject: String(ana.user.id), expiresIn: "1h" }),
+    ],
     ["tampered signature", () => `${ana.token.slice(0, -4)}${ana.token.endsWith("AAAA") ? "BBBB" : "AAAA"}`],
-    ["tampered payload", () => {
-      const [h, , s] = ana.token.split(".");
-      return `${h}.${Buffer.from(JSON.stringify({ sub: "999", exp: 9999999999 })).toString("base64url")}.${s}`;
-    }],
+    [
+      "tampered payload",
+      () => {
+        const [h, , s] = ana.token.split(".");
+        return `${h}.${Buffer.from(JSON.stringify({ sub: "999", exp: 9999999999 })).toString("base64url")}.${s}`;
+      },
+    ],
     ["no exp", () => jwt.sign({ sub: String(ana.user.id) }, secret())],
     ["garbage", () => "not.a.jwt"],
   ];
@@ -145,7 +194,9 @@ describe("tokens", () => {
     const rest = await http(server.url, token).get("/api/user/me");
     expect(rest.status).toBe(401);
     expect(rest.body.error.code).toBe("UNAUTHORIZED");
-    await expect(trpcClient(server.url, token).user.me.query()).rejects.toMatchObject({ data: { code: "UNAUTHORIZED", httpStatus: 401 } });
+    await expect(trpcClient(server.url, token).user.me.query()).rejects.toMatchObject({
+      data: { code: "UNAUTHORIZED", httpStatus: 401 },
+    });
   });
 
   it("accepts the real one", async () => {
@@ -198,8 +249,12 @@ describe("users", () => {
     const error = await client.user.get.query({ id: 999999 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     expect(error).toMatchObject({ data: { code: "NOT_FOUND", httpStatus: 404 } });
-    const bad = await trpcClient(server.url).user.register.mutate({ username: "x", email: "bad", password: "short" }).catch((e: unknown) => e);
-    expect(bad).toMatchObject({ data: { code: "BAD_REQUEST", issues: expect.arrayContaining([expect.objectContaining({ path: "email" })]) } });
+    const bad = await trpcClient(server.url)
+      .user.register.mutate({ username: "x", email: "bad", password: "short" })
+      .catch((e: unknown) => e);
+    expect(bad).toMatchObject({
+      data: { code: "BAD_REQUEST", issues: expect.arrayContaining([expect.objectContaining({ path: "email" })]) },
+    });
   });
 });
 
@@ -219,7 +274,10 @@ describe("system", () => {
   it("serves the OpenAPI document and the docs page", async () => {
     const doc = await anonymous().get("/api/openapi.json");
     expect(doc.body.openapi).toBe("3.1.0");
-    expect(doc.body.paths["/api/user/connexion"].post.requestBody.content["application/json"].schema.required).toEqual(["email", "password"]);
+    expect(doc.body.paths["/api/user/connexion"].post.requestBody.content["application/json"].schema.required).toEqual([
+      "email",
+      "password",
+    ]);
     expect(doc.body.components.schemas.User).toBeDefined();
     const page = await fetch(`${server.url}/api/docs`);
     expect(page.status).toBe(200);

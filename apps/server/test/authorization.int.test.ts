@@ -1,5 +1,7 @@
-import { restRoutes, type Changes, type Message, type RestProcedure, type RestRoute } from "@causette/contracts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
+import { restRoutes, type Changes, type Message, type RestProcedure, type RestRoute } from "@causette/contracts";
+
 import { createPair, send, type Pair } from "./chat.ts";
 import { http, signUp, startServer, trpcClient, type HttpResult, type TestServer, type TestUser } from "./harness.ts";
 
@@ -25,7 +27,14 @@ type Case =
 const MEMBERS = ["sender", "recipient"] as const;
 
 const cases = {
-  "user.register": { scope: "public", input: () => ({ username: `reg_${Date.now()}${Math.random().toString(36).slice(2, 6)}`, email: `reg.${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.com`, password: "correct horse" }) },
+  "user.register": {
+    scope: "public",
+    input: () => ({
+      username: `reg_${Date.now()}${Math.random().toString(36).slice(2, 6)}`,
+      email: `reg.${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.com`,
+      password: "correct horse",
+    }),
+  },
   "user.login": { scope: "public", input: () => ({ email: outsider.user.email, password: outsider.password }) },
   "user.logout": { scope: "public", input: () => ({}) },
   "system.health": { scope: "public", input: () => ({}) },
@@ -35,11 +44,19 @@ const cases = {
   "room.list": { scope: "account", input: () => ({}) },
   "room.create": { scope: "account", input: () => ({ participant: 1 }) },
   "room.changes": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId, since: 0 }) },
-  "room.markRead": { scope: "message", allowed: ["recipient"], input: (f) => ({ id: f.roomId, messageId: f.messageId }) },
+  "room.markRead": {
+    scope: "message",
+    allowed: ["recipient"],
+    input: (f) => ({ id: f.roomId, messageId: f.messageId }),
+  },
   "message.search": { scope: "room", allowed: MEMBERS, input: (f) => ({ q: "secret", roomId: f.roomId }) },
   "message.list": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId }) },
   "message.send": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId, message: "secret hello" }) },
-  "message.edit": { scope: "message", allowed: ["sender"], input: (f) => ({ id: f.messageId, message: "secret edited" }) },
+  "message.edit": {
+    scope: "message",
+    allowed: ["sender"],
+    input: (f) => ({ id: f.messageId, message: "secret edited" }),
+  },
   "message.setState": { scope: "message", allowed: ["recipient"], input: (f) => ({ id: f.messageId, state: "lu" }) },
   "message.delete": { scope: "message", allowed: ["sender"], input: (f) => ({ id: f.messageId }) },
 } as const satisfies Record<RestProcedure, Case>;
@@ -48,7 +65,11 @@ const routeEntries = Object.entries(restRoutes) as Array<[RestProcedure, RestRou
 const scoped = routeEntries.filter(([name]) => cases[name].scope === "room" || cases[name].scope === "message");
 
 /** The REST request for a procedure input: path parameters from the input, the rest as query or body. */
-function restCall(api: ReturnType<typeof http>, route: RestRoute, input: Record<string, unknown>): Promise<HttpResult<any>> {
+function restCall(
+  api: ReturnType<typeof http>,
+  route: RestRoute,
+  input: Record<string, unknown>,
+): Promise<HttpResult<any>> {
   const rest = { ...input };
   const path = route.path.replace(/:(\w+)/g, (_, param: string) => {
     const key = route.params?.[param] ?? param;
@@ -57,14 +78,21 @@ function restCall(api: ReturnType<typeof http>, route: RestRoute, input: Record<
     return encodeURIComponent(String(value));
   });
   if (route.method === "get" || route.method === "delete") {
-    const query = new URLSearchParams(Object.entries(rest).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    const query = new URLSearchParams(
+      Object.entries(rest).map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString();
     return api.call(route.method.toUpperCase(), query ? `${path}?${query}` : path);
   }
   return api.call(route.method.toUpperCase(), path, rest);
 }
 
 /** The same call over tRPC; answers the HTTP status tRPC reports. */
-async function trpcStatus(token: string, name: RestProcedure, route: RestRoute, input: Record<string, unknown>): Promise<number> {
+async function trpcStatus(
+  token: string,
+  name: RestProcedure,
+  route: RestRoute,
+  input: Record<string, unknown>,
+): Promise<number> {
   const [namespace, procedure] = name.split(".") as [string, string];
   const client = trpcClient(server.url, token) as any;
   const target = client[namespace][procedure];
@@ -96,7 +124,8 @@ beforeEach(async () => {
   fixture = { roomId: pair.room.id, messageId: message.id };
 });
 
-const roomVersion = async () => (await pair.a.api.get<Changes>(`/api/room/${pair.room.id}/changes?since=0`)).body.version;
+const roomVersion = async () =>
+  (await pair.a.api.get<Changes>(`/api/room/${pair.room.id}/changes?since=0`)).body.version;
 
 describe("authorization table", () => {
   it("covers every route of the contract", () => {
@@ -112,35 +141,44 @@ describe("authorization table", () => {
     }
   });
 
-  it.each(routeEntries.filter(([, route]) => route.auth))("%s answers 401 without a token, on REST and tRPC", async (name, route) => {
-    const input = cases[name].input(fixture);
-    const res = await restCall(http(server.url), route, input);
-    expect(res.status).toBe(401);
-    expect(res.body.error.code).toBe("UNAUTHORIZED");
-    expect(await trpcStatus("", name, route, input)).toBe(401);
-  });
+  it.each(routeEntries.filter(([, route]) => route.auth))(
+    "%s answers 401 without a token, on REST and tRPC",
+    async (name, route) => {
+      const input = cases[name].input(fixture);
+      const res = await restCall(http(server.url), route, input);
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe("UNAUTHORIZED");
+      expect(await trpcStatus("", name, route, input)).toBe(401);
+    },
+  );
 
-  it.each(routeEntries.filter(([name]) => cases[name].scope === "public"))("%s answers without a token", async (name, route) => {
-    const res = await restCall(http(server.url), route, cases[name].input(fixture));
-    expect(res.status).not.toBe(401);
-    expect(res.status).toBeLessThan(500);
-  });
+  it.each(routeEntries.filter(([name]) => cases[name].scope === "public"))(
+    "%s answers without a token",
+    async (name, route) => {
+      const res = await restCall(http(server.url), route, cases[name].input(fixture));
+      expect(res.status).not.toBe(401);
+      expect(res.status).toBeLessThan(500);
+    },
+  );
 
-  it.each(scoped)("%s: an outsider gets 404, exactly as for a room or message that does not exist, and nothing changes", async (name, route) => {
-    const before = await roomVersion();
-    const input = cases[name].input(fixture);
-    const res = await restCall(outsider.api, route, input);
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe("NOT_FOUND");
-    expect(JSON.stringify(res.body)).not.toMatch(/secret/);
-    expect(await trpcStatus(outsider.token, name, route, input)).toBe(404);
+  it.each(scoped)(
+    "%s: an outsider gets 404, exactly as for a room or message that does not exist, and nothing changes",
+    async (name, route) => {
+      const before = await roomVersion();
+      const input = cases[name].input(fixture);
+      const res = await restCall(outsider.api, route, input);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe("NOT_FOUND");
+      expect(JSON.stringify(res.body)).not.toMatch(/secret/);
+      expect(await trpcStatus(outsider.token, name, route, input)).toBe(404);
 
-    const missing = cases[name].input({ roomId: 999_999, messageId: 999_999_999 });
-    const none = await restCall(outsider.api, route, missing);
-    expect(none.status).toBe(404);
-    expect(none.body.error.code).toBe("NOT_FOUND");
-    expect(await roomVersion()).toBe(before);
-  });
+      const missing = cases[name].input({ roomId: 999_999, messageId: 999_999_999 });
+      const none = await restCall(outsider.api, route, missing);
+      expect(none.status).toBe(404);
+      expect(none.body.error.code).toBe("NOT_FOUND");
+      expect(await roomVersion()).toBe(before);
+    },
+  );
 
   it.each(scoped)("%s: members answer as the table says (allowed 2xx, the other member 403)", async (name, route) => {
     const entry = cases[name] as Extract<Case, { allowed: readonly Role[] }>;

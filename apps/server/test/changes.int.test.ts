@@ -1,5 +1,7 @@
-import type { Changes, Message, Room } from "@causette/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { Changes, Message, Room } from "@causette/contracts";
+
 import { createPair, send, type Pair } from "./chat.ts";
 import { startServer, trpcClient, type TestServer } from "./harness.ts";
 
@@ -49,7 +51,9 @@ describe("room versions", () => {
     for (let i = 0; i < 10; i += 1) seeds.push(await send(i % 2 ? pair.b : pair.a, pair.room.id, `seed ${i}`));
     const start = (await changes(pair, 0)).version;
     const writes = await Promise.all([
-      ...Array.from({ length: 10 }, (_, i) => pair.a.api.post<Message>("/api/chat/", { roomId: pair.room.id, message: `more ${i}` })),
+      ...Array.from({ length: 10 }, (_, i) =>
+        pair.a.api.post<Message>("/api/chat/", { roomId: pair.room.id, message: `more ${i}` }),
+      ),
       pair.a.api.put<Message>(`/api/chat/${seeds[0]!.id}`, { message: "edited" }),
       pair.b.api.delete<Message>(`/api/chat/${seeds[1]!.id}`),
       pair.b.api.patch<Message>(`/api/chat/${seeds[8]!.id}/state`, { state: "recu" }),
@@ -57,7 +61,9 @@ describe("room versions", () => {
     ]);
     for (const w of writes) expect(w.status).toBeLessThan(300);
     // Each write answers the message it touched at the version it took.
-    expect(writes.map((w) => w.body.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 14 }, (_, i) => start + 1 + i));
+    expect(writes.map((w) => w.body.version).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 14 }, (_, i) => start + 1 + i),
+    );
     const after = await changes(pair, start);
     expect(after.version).toBe(start + 14);
     // A message touched twice appears once, at its latest version.
@@ -84,7 +90,12 @@ describe("GET /api/room/:id/changes?since=", () => {
     expect(feed.version).toBe(m3.version + 3);
     expect(feed.messages.map((m) => m.id)).toEqual([m2.id, m1.id, m3.id]);
     expect(feed.messages[0]).toEqual(deleted);
-    expect(feed.messages[1]).toMatchObject({ id: m1.id, message: "one, edited", state: "lu", editedAt: edited.editedAt });
+    expect(feed.messages[1]).toMatchObject({
+      id: m1.id,
+      message: "one, edited",
+      state: "lu",
+      editedAt: edited.editedAt,
+    });
     expect(feed.messages.map((m) => m.version)).toEqual([m3.version + 2, m3.version + 3, m3.version + 3]);
 
     // since=0 still lists each message once.
@@ -137,6 +148,8 @@ describe("GET /api/room/:id/changes?since=", () => {
   it("tRPC room.changes answers what REST answers", async () => {
     const pair = await createPair(server);
     await send(pair.a, pair.room.id, "x");
-    expect(await trpcClient(server.url, pair.a.token).room.changes.query({ id: pair.room.id, since: 0 })).toEqual(await changes(pair, 0));
+    expect(await trpcClient(server.url, pair.a.token).room.changes.query({ id: pair.room.id, since: 0 })).toEqual(
+      await changes(pair, 0),
+    );
   });
 });

@@ -1,6 +1,8 @@
+import { z } from "zod";
+
 import type { Message, Room } from "@causette/contracts";
 import { sql, type DatabasePool } from "@causette/db";
-import { z } from "zod";
+
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { env, signUp, type TestServer, type TestUser } from "./harness.ts";
 
@@ -34,7 +36,17 @@ export interface QueryLog {
 }
 
 const QUERY_METHODS = new Set([
-  "any", "anyFirst", "exists", "many", "manyFirst", "maybeOne", "maybeOneFirst", "one", "oneFirst", "query", "stream",
+  "any",
+  "anyFirst",
+  "exists",
+  "many",
+  "manyFirst",
+  "maybeOne",
+  "maybeOneFirst",
+  "one",
+  "oneFirst",
+  "query",
+  "stream",
 ]);
 
 /**
@@ -65,7 +77,11 @@ export function recordingPool(pool: DatabasePool): { pool: DatabasePool; log: Qu
         }
         if (name === "transaction" || name === "connect") {
           return (handler: (connection: object) => unknown, ...rest: unknown[]) =>
-            (value as (...args: unknown[]) => unknown).call(obj, (connection: object) => handler(wrap(connection)), ...rest);
+            (value as (...args: unknown[]) => unknown).call(
+              obj,
+              (connection: object) => handler(wrap(connection)),
+              ...rest,
+            );
         }
         return (value as (...args: unknown[]) => unknown).bind(obj);
       },

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { loadMigrations, migrate, openDatabase, startEmbeddedPostgres, type Database } from "@causette/db";
 import pg from "pg";
+
+import { loadMigrations, migrate, openDatabase, startEmbeddedPostgres, type Database } from "@causette/db";
 
 /** The template every test database is copied from, named after the migrations it holds. */
 export function templateName(): string {
@@ -29,7 +30,10 @@ async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): P
 /** Creates the migrated template once per run (kept between runs while the migrations are unchanged). */
 export async function ensureTemplate(serverUrl: string): Promise<void> {
   const name = templateName();
-  const exists = await admin(serverUrl, async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount);
+  const exists = await admin(
+    serverUrl,
+    async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount,
+  );
   if (exists) return;
   const building = `${name}_${randomBytes(3).toString("hex")}`;
   await admin(serverUrl, (c) => c.query(`CREATE DATABASE "${building}"`));

@@ -1,8 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { io as ioClient, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette/contracts";
 import { afterAll } from "vitest";
+
+import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette/contracts";
+
 import { createApp, type App, type AppConfig } from "../src/app.ts";
 import { loadEnv } from "../src/env.ts";
 import { createLogger } from "../src/logger.ts";
@@ -58,7 +60,12 @@ export interface HttpResult<T = unknown> {
 
 /** A small fetch wrapper that speaks JSON and keeps the token. */
 export function http(baseUrl: string, token?: string) {
-  async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -73,7 +80,8 @@ export function http(baseUrl: string, token?: string) {
   }
   return {
     get: <T = any>(path: string, headers?: Record<string, string>) => call<T>("GET", path, undefined, headers),
-    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>("POST", path, body ?? {}, headers),
+    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>("POST", path, body ?? {}, headers),
     put: <T = any>(path: string, body?: unknown) => call<T>("PUT", path, body ?? {}),
     patch: <T = any>(path: string, body?: unknown) => call<T>("PATCH", path, body ?? {}),
     delete: <T = any>(path: string) => call<T>("DELETE", path),
@@ -115,7 +123,11 @@ export { TRPCClientError };
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A connected socket.io client (real, over websocket), disconnected after the file. */
-export async function connectSocket(baseUrl: string, token: string | undefined, options: Record<string, unknown> = {}): Promise<ClientSocket> {
+export async function connectSocket(
+  baseUrl: string,
+  token: string | undefined,
+  options: Record<string, unknown> = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = ioClient(baseUrl, {
     auth: token ? { token } : {},
     transports: ["websocket"],
@@ -141,9 +153,12 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
 ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${String(event)} within ${ms} ms`)), ms);
-    socket.once(event as never, ((payload: never) => {
-      clearTimeout(timer);
-      resolve(payload);
-    }) as never);
+    socket.once(
+      event as never,
+      ((payload: never) => {
+        clearTimeout(timer);
+        resolve(payload);
+      }) as never,
+    );
   });
 }

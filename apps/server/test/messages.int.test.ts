@@ -1,5 +1,7 @@
-import type { Message, Room } from "@causette/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { Message, Room } from "@causette/contracts";
+
 import { createPair, send, type Pair } from "./chat.ts";
 import { signUp, startServer, trpcClient, type TestServer, type TestUser } from "./harness.ts";
 
@@ -88,7 +90,10 @@ describe("POST /api/chat/: send", () => {
 
   it("tRPC message.send stores the same text", async () => {
     const text = "via tRPC ✓ 'quoted'";
-    const sent = await trpcClient(server.url, pair.a.token).message.send.mutate({ roomId: pair.room.id, message: text });
+    const sent = await trpcClient(server.url, pair.a.token).message.send.mutate({
+      roomId: pair.room.id,
+      message: text,
+    });
     expect(sent.message).toBe(text);
     expect((await history(pair.room.id)).at(-1)).toEqual(sent);
   });
@@ -96,10 +101,18 @@ describe("POST /api/chat/: send", () => {
 
 describe("idempotent sends by clientId", () => {
   it("the same clientId from the same sender in the same room answers the first message", async () => {
-    const first = await pair.a.api.post<Message>("/api/chat/", { roomId: pair.room.id, message: "once", clientId: "c-1" });
+    const first = await pair.a.api.post<Message>("/api/chat/", {
+      roomId: pair.room.id,
+      message: "once",
+      clientId: "c-1",
+    });
     expect(first.status).toBe(201);
     expect(first.body.clientId).toBe("c-1");
-    const retry = await pair.a.api.post<Message>("/api/chat/", { roomId: pair.room.id, message: "once (retried, text changed)", clientId: "c-1" });
+    const retry = await pair.a.api.post<Message>("/api/chat/", {
+      roomId: pair.room.id,
+      message: "once (retried, text changed)",
+      clientId: "c-1",
+    });
     expect([200, 201]).toContain(retry.status);
     expect(retry.body).toEqual(first.body);
     expect((await history(pair.room.id)).filter((m) => m.clientId === "c-1")).toHaveLength(1);
@@ -187,7 +200,13 @@ describe("DELETE /api/chat/:id: tombstone", () => {
     const sent = await send(pair.b, pair.room.id, "regret");
     const res = await pair.b.api.delete<Message>(`/api/chat/${sent.id}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: sent.id, roomId: pair.room.id, sender: pair.b.user.id, message: "", deletedAt: expect.any(String) });
+    expect(res.body).toMatchObject({
+      id: sent.id,
+      roomId: pair.room.id,
+      sender: pair.b.user.id,
+      message: "",
+      deletedAt: expect.any(String),
+    });
     expect(res.body.version).toBeGreaterThan(sent.version);
     expect((await history(pair.room.id)).find((m) => m.id === sent.id)).toEqual(res.body);
     // Deleting again changes nothing.
@@ -284,6 +303,8 @@ describe("GET /api/chat/:id: history", () => {
 
   it("tRPC message.list answers what REST answers", async () => {
     const rest = await fetchPage(`?before=${all[50]!.id}&limit=10`);
-    expect(await trpcClient(server.url, x.token).message.list.query({ roomId: room.id, before: all[50]!.id, limit: 10 })).toEqual(rest);
+    expect(
+      await trpcClient(server.url, x.token).message.list.query({ roomId: room.id, before: all[50]!.id, limit: 10 }),
+    ).toEqual(rest);
   });
 });

@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { randomBytes } from "node:crypto";
-import { loadMigrations, migrate, MigrationError, startEmbeddedPostgres } from "@causette/db";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+
+import { loadMigrations, migrate, MigrationError, startEmbeddedPostgres } from "@causette/db";
+
 import { ROOT_DIR } from "../src/env.ts";
 import { withDatabase } from "./database.ts";
 import { env } from "./harness.ts";
@@ -46,7 +48,9 @@ async function appliedVersions(url: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => r.version);
+    return (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map(
+      (r) => r.version,
+    );
   } finally {
     await client.end();
   }
@@ -61,13 +65,16 @@ describe("migrations", () => {
       expect(await appliedVersions(url)).toEqual(all);
     }));
 
-  it.skipIf(!env.dbUrl)("two runners starting together on an empty database both succeed, each migration applied once", () =>
-    withEmptyDatabase(async (url) => {
-      const [a, b] = await Promise.all([migrate(url), migrate(url)]);
-      const all = loadMigrations().map((m) => m.version);
-      expect([...a, ...b].sort()).toEqual(all);
-      expect(await appliedVersions(url)).toEqual(all);
-    }));
+  it.skipIf(!env.dbUrl)(
+    "two runners starting together on an empty database both succeed, each migration applied once",
+    () =>
+      withEmptyDatabase(async (url) => {
+        const [a, b] = await Promise.all([migrate(url), migrate(url)]);
+        const all = loadMigrations().map((m) => m.version);
+        expect([...a, ...b].sort()).toEqual(all);
+        expect(await appliedVersions(url)).toEqual(all);
+      }),
+  );
 
   it("refuses a migration edited after it was applied", () =>
     withEmptyDatabase(async (url) => {
@@ -80,7 +87,9 @@ describe("migrations", () => {
 
   it("rolls back a failing migration entirely", () =>
     withEmptyDatabase(async (url) => {
-      const broken = [{ version: 1, name: "broken", sql: "CREATE TABLE ok_table (id int); SELECT nope FROM missing", checksum: "x" }];
+      const broken = [
+        { version: 1, name: "broken", sql: "CREATE TABLE ok_table (id int); SELECT nope FROM missing", checksum: "x" },
+      ];
       await expect(migrate(url, broken)).rejects.toThrow(/missing/);
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -96,10 +105,28 @@ const serverDir = fileURLToPath(new URL("..", import.meta.url));
 /** Runs the server's entry point with the given variables (and nothing from a root .env). */
 function runMain(vars: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn("env", ["-u", "JWT", "-u", "COOKIE", "-u", "DB_URL", "-u", "DATABASE_URL", ...vars, process.execPath, "--import", "tsx", "src/main.ts"], {
-      cwd: serverDir,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      "env",
+      [
+        "-u",
+        "JWT",
+        "-u",
+        "COOKIE",
+        "-u",
+        "DB_URL",
+        "-u",
+        "DATABASE_URL",
+        ...vars,
+        process.execPath,
+        "--import",
+        "tsx",
+        "src/main.ts",
+      ],
+      {
+        cwd: serverDir,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
@@ -110,17 +137,24 @@ function runMain(vars: string[]): Promise<{ code: number | null; stderr: string 
   });
 }
 
-describe.skipIf(existsSync(`${ROOT_DIR}.env`))("start-up configuration (skipped when a root .env would supply variables)", () => {
-  it("NODE_ENV=production without JWT exits with one line naming JWT", async () => {
-    const { code, stderr } = await runMain(["NODE_ENV=production", "DB_URL=postgres://postgres@127.0.0.1:5432/test", "COOKIE=" + "c".repeat(40)]);
-    expect(code).toBe(1);
-    expect(stderr.trim().split("\n")).toHaveLength(1);
-    expect(stderr).toMatch(/^Invalid configuration: JWT: required when NODE_ENV=production/);
-  });
+describe.skipIf(existsSync(`${ROOT_DIR}.env`))(
+  "start-up configuration (skipped when a root .env would supply variables)",
+  () => {
+    it("NODE_ENV=production without JWT exits with one line naming JWT", async () => {
+      const { code, stderr } = await runMain([
+        "NODE_ENV=production",
+        "DB_URL=postgres://postgres@127.0.0.1:5432/test",
+        "COOKIE=" + "c".repeat(40),
+      ]);
+      expect(code).toBe(1);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).toMatch(/^Invalid configuration: JWT: required when NODE_ENV=production/);
+    });
 
-  it("a bad PORT exits with one line naming PORT", async () => {
-    const { code, stderr } = await runMain(["PORT=not-a-port"]);
-    expect(code).toBe(1);
-    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Invalid configuration: PORT: /)]);
-  });
-});
+    it("a bad PORT exits with one line naming PORT", async () => {
+      const { code, stderr } = await runMain(["PORT=not-a-port"]);
+      expect(code).toBe(1);
+      expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Invalid configuration: PORT: /)]);
+    });
+  },
+);

@@ -1,6 +1,8 @@
-import { MessageSchema, RoomSchema, restRoutes, type RestRoute } from "@causette/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+
+import { MessageSchema, restRoutes, RoomSchema, type RestRoute } from "@causette/contracts";
+
 import { http, startServer, type TestServer } from "./harness.ts";
 
 let server: TestServer;
@@ -37,12 +39,15 @@ describe("GET /api/openapi.json", () => {
     if (route.auth) expect(operation.responses["401"]).toBeDefined();
 
     // Every input field is a path parameter, a query parameter or a body property.
-    const input = z.toJSONSchema(route.input, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> };
+    const input = z.toJSONSchema(route.input, { io: "input", unrepresentable: "any" }) as {
+      properties?: Record<string, unknown>;
+    };
     const pathParams = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     const inputKeyOf = (param: string) => route.params?.[param] ?? param;
     const documented = new Set<string>();
     for (const p of operation.parameters ?? []) documented.add(p.in === "path" ? inputKeyOf(p.name) : p.name);
-    for (const key of Object.keys(operation.requestBody?.content?.["application/json"]?.schema?.properties ?? {})) documented.add(key);
+    for (const key of Object.keys(operation.requestBody?.content?.["application/json"]?.schema?.properties ?? {}))
+      documented.add(key);
     expect([...documented].sort()).toEqual(Object.keys(input.properties ?? {}).sort());
     for (const param of pathParams) {
       expect(operation.parameters).toContainEqual(expect.objectContaining({ name: param, in: "path", required: true }));
@@ -51,12 +56,16 @@ describe("GET /api/openapi.json", () => {
   });
 
   it("every path and method of the document is a route of the table", () => {
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops as object).map((m) => `${m} ${path}`),
+    );
     expect(documented.sort()).toEqual(routes.map(([, r]) => `${r.method} ${openApiPath(r.path)}`).sort());
   });
 
   it("the message and room schemas carry every field, and the send body requires roomId and message", () => {
-    expect(Object.keys(doc.components.schemas.Message.properties).sort()).toEqual(Object.keys(MessageSchema.shape).sort());
+    expect(Object.keys(doc.components.schemas.Message.properties).sort()).toEqual(
+      Object.keys(MessageSchema.shape).sort(),
+    );
     expect(Object.keys(doc.components.schemas.Room.properties).sort()).toEqual(Object.keys(RoomSchema.shape).sort());
     const send = doc.paths["/api/chat/"].post.requestBody.content["application/json"].schema;
     expect(send.required.sort()).toEqual(["message", "roomId"]);
@@ -65,7 +74,9 @@ describe("GET /api/openapi.json", () => {
     expect(state.properties.state.enum).toEqual(["ok", "recu", "lu"]);
     const list = doc.paths["/api/chat/{id}"].get.parameters;
     expect(list.find((p: any) => p.name === "limit").schema).toMatchObject({ maximum: 200, default: 50 });
-    const changes = resolve(doc.paths["/api/room/{id}/changes"].get.responses["200"].content["application/json"].schema);
+    const changes = resolve(
+      doc.paths["/api/room/{id}/changes"].get.responses["200"].content["application/json"].schema,
+    );
     expect(Object.keys(changes.properties).sort()).toEqual(["messages", "version"]);
   });
 });

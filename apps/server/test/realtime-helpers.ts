@@ -1,5 +1,7 @@
-import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 import { expect } from "vitest";
+
+import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
+
 import { connectSocket, nextEvent, signUp, type ClientSocket, type TestUser } from "./harness.ts";
 
 export interface Pair {
@@ -12,7 +14,8 @@ export interface Pair {
 export async function pair(url: string, names: [string, string] = ["ana", "bob"]): Promise<Pair> {
   const [ana, bob] = await Promise.all([signUp(url, names[0]), signUp(url, names[1])]);
   const created = await ana.api.post("/api/room/", { participant: bob.user.id });
-  if (created.status !== 201) throw new Error(`room creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`room creation failed: ${created.status} ${JSON.stringify(created.body)}`);
   return { ana, bob, room: created.body as Room };
 }
 
@@ -27,7 +30,10 @@ export function call<E extends keyof ClientToServerEvents>(
 }
 
 /** Every `event` the socket receives from now on, in order. */
-export function record<E extends keyof ServerToClientEvents>(socket: ClientSocket, event: E): Array<Parameters<ServerToClientEvents[E]>[0]> {
+export function record<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+): Array<Parameters<ServerToClientEvents[E]>[0]> {
   const seen: Array<Parameters<ServerToClientEvents[E]>[0]> = [];
   socket.on(event as never, ((payload: never) => seen.push(payload)) as never);
   return seen;
@@ -50,7 +56,12 @@ export async function eventually(check: () => void | Promise<void>, ms = 3000): 
 }
 
 /** A connected socket that has joined the room (acknowledged). */
-export async function joined(url: string, user: TestUser, roomId: number, options: Record<string, unknown> = {}): Promise<ClientSocket> {
+export async function joined(
+  url: string,
+  user: TestUser,
+  roomId: number,
+  options: Record<string, unknown> = {},
+): Promise<ClientSocket> {
   const socket = await connectSocket(url, user.token, options);
   expect(await call(socket, "join_room", roomId)).toEqual({ ok: true, data: null });
   return socket;

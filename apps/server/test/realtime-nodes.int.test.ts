@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { Message } from "@causette/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { Message } from "@causette/contracts";
+
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { connectSocket, env, nextEvent, signUp, startServer, trpcClient, type TestServer } from "./harness.ts";
 import { call, eventually, expectSilence, joined, pair, record, sleep } from "./realtime-helpers.ts";
@@ -43,13 +45,23 @@ describe.skipIf(!env.redisUrl)("two server nodes over one database, through Redi
     expect(await byRest).toEqual(rest.body);
 
     const byTrpc = nextEvent(bob, "receive_message");
-    const sent = await trpcClient(node1.url, p.ana.token).message.send.mutate({ roomId: p.room.id, message: "tRPC on node 1" });
+    const sent = await trpcClient(node1.url, p.ana.token).message.send.mutate({
+      roomId: p.room.id,
+      message: "tRPC on node 1",
+    });
     expect(await byTrpc).toEqual(sent);
 
     // And back: receipts from node 2 reach node 1.
     const update = nextEvent(ana, "message_state_update");
-    expect(await call(bob, "message_state", { roomId: p.room.id, messageId: sent.id, state: "lu" })).toMatchObject({ ok: true });
-    expect(await update).toMatchObject({ messageId: sent.id, state: "lu", version: sent.version + 1, userId: p.bob.user.id });
+    expect(await call(bob, "message_state", { roomId: p.room.id, messageId: sent.id, state: "lu" })).toMatchObject({
+      ok: true,
+    });
+    expect(await update).toMatchObject({
+      messageId: sent.id,
+      state: "lu",
+      version: sent.version + 1,
+      userId: p.bob.user.id,
+    });
   });
 
   it("skips only the acking socket: the sender's tab on the other node hears the message", async () => {
@@ -94,7 +106,12 @@ describe.skipIf(!env.redisUrl)("two server nodes over one database, through Redi
     await sleep(500);
     expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]);
     tab2.disconnect();
-    await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }, { userId: p.ana.user.id, online: false }]));
+    await eventually(() =>
+      expect(seen).toEqual([
+        { userId: p.ana.user.id, online: true },
+        { userId: p.ana.user.id, online: false },
+      ]),
+    );
   });
 
   it("presence announces a user whose two tabs connect at the same moment on both nodes", async () => {
@@ -103,7 +120,10 @@ describe.skipIf(!env.redisUrl)("two server nodes over one database, through Redi
       const bob = await connectSocket(node2.url, p.bob.token);
       await sleep(300);
       const seen = record(bob, "presence");
-      const [tab1, tab2] = await Promise.all([connectSocket(node1.url, p.ana.token), connectSocket(node2.url, p.ana.token)]);
+      const [tab1, tab2] = await Promise.all([
+        connectSocket(node1.url, p.ana.token),
+        connectSocket(node2.url, p.ana.token),
+      ]);
       await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]));
       await Promise.all([tab1, tab2].map((tab) => tab.disconnect()));
       await eventually(() => expect(seen.at(-1)).toEqual({ userId: p.ana.user.id, online: false }));

@@ -1,7 +1,9 @@
 import type { AddressInfo } from "node:net";
-import type { Message } from "@causette/contracts";
 import { io as ioClient } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { Message } from "@causette/contracts";
+
 import { createApp, type App } from "../src/app.ts";
 import { createLogger } from "../src/logger.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
@@ -38,7 +40,12 @@ describe("graceful shutdown", () => {
 
     // Clients as an app writes them: reconnecting on their own, joining again on every connect.
     const sockets = pairs.map((p) => {
-      const socket: ClientSocket = ioClient(url, { auth: { token: p.ana.token }, transports: ["websocket"], reconnectionDelay: 100, reconnectionDelayMax: 200 });
+      const socket: ClientSocket = ioClient(url, {
+        auth: { token: p.ana.token },
+        transports: ["websocket"],
+        reconnectionDelay: 100,
+        reconnectionDelayMax: 200,
+      });
       socket.on("connect", () => void call(socket, "join_room", p.room.id));
       return socket;
     });
@@ -94,7 +101,9 @@ describe("graceful shutdown", () => {
       const history = (await http(second.url, p.ana.token).get(`/api/chat/${p.room.id}`)).body as Message[];
       for (const ack of stored.filter((m) => m.data.roomId === p.room.id)) expect(history).toContainEqual(ack.data);
       for (let i = 0; i < PER_SOCKET; i += 1) {
-        expect(await call(socket, "send_message", { roomId: p.room.id, message: `m${i}`, clientId: `c${i}` })).toMatchObject({ ok: true });
+        expect(
+          await call(socket, "send_message", { roomId: p.room.id, message: `m${i}`, clientId: `c${i}` }),
+        ).toMatchObject({ ok: true });
       }
       const after = (await http(second.url, p.ana.token).get(`/api/chat/${p.room.id}`)).body as Message[];
       expect(after.map((m) => m.message)).toEqual(Array.from({ length: PER_SOCKET }, (_, i) => `m${i}`));
@@ -107,7 +116,9 @@ describe("graceful shutdown", () => {
     const p = await pair(started.url, ["sdrest_a", "sdrest_b"]);
     const api = http(started.url, p.ana.token);
     const results = Array.from({ length: 40 }, (_, i) =>
-      api.post("/api/chat/", { roomId: p.room.id, message: `rest ${i}`, clientId: `r${i}` }).catch((error: Error) => error),
+      api
+        .post("/api/chat/", { roomId: p.room.id, message: `rest ${i}`, clientId: `r${i}` })
+        .catch((error: Error) => error),
     );
     await eventually(async () => {
       expect((await api.get(`/api/chat/${p.room.id}`)).body.length).toBeGreaterThan(0);

@@ -1,8 +1,28 @@
-import type { Message } from "@causette/contracts";
 import { io as ioClient } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectSocket, nextEvent, signUp, startServer, trpcClient, type ClientSocket, type TestServer } from "./harness.ts";
-import { call, eventually, expectSilence, joined, pair, pairJoined, record, sleep, type Pair } from "./realtime-helpers.ts";
+
+import type { Message } from "@causette/contracts";
+
+import {
+  connectSocket,
+  nextEvent,
+  signUp,
+  startServer,
+  trpcClient,
+  type ClientSocket,
+  type TestServer,
+} from "./harness.ts";
+import {
+  call,
+  eventually,
+  expectSilence,
+  joined,
+  pair,
+  pairJoined,
+  record,
+  sleep,
+  type Pair,
+} from "./realtime-helpers.ts";
 
 let server: TestServer;
 
@@ -48,14 +68,22 @@ describe("handshake", () => {
     const auth = { token: ana.token };
     expect(await handshake({ auth, extraHeaders: { origin: "http://localhost:3000" } })).toBe("connected");
     expect(await handshake({ auth, extraHeaders: { origin: "https://evil.example" } })).not.toBe("connected");
-    expect(await handshake({ auth, transports: ["polling"], extraHeaders: { origin: "https://evil.example" } })).not.toBe("connected");
+    expect(
+      await handshake({ auth, transports: ["polling"], extraHeaders: { origin: "https://evil.example" } }),
+    ).not.toBe("connected");
 
     const strict = await startServer({ config: { corsOrigins: ["https://chat.example.com"] } });
     try {
       const user = await signUp(strict.url, "strict");
       const at = (origin: string) =>
         new Promise<string>((resolve) => {
-          const socket = ioClient(strict.url, { transports: ["websocket"], reconnection: false, forceNew: true, auth: { token: user.token }, extraHeaders: { origin } });
+          const socket = ioClient(strict.url, {
+            transports: ["websocket"],
+            reconnection: false,
+            forceNew: true,
+            auth: { token: user.token },
+            extraHeaders: { origin },
+          });
           socket.once("connect", () => resolve("connected"));
           socket.once("connect_error", (error) => resolve(error.message));
         });
@@ -116,13 +144,24 @@ describe("the seed's client example", () => {
       console.log("État du message mis à jour:", data);
     });
 
-    const [forBob, updateForBob] = await Promise.all([nextEvent(bobSocket, "receive_message"), nextEvent(bobSocket, "message_state_update")]);
+    const [forBob, updateForBob] = await Promise.all([
+      nextEvent(bobSocket, "receive_message"),
+      nextEvent(bobSocket, "message_state_update"),
+    ]);
     expect(forBob).toMatchObject({ roomId: room.id, sender: ana.user.id, message: "Hello!", state: "ok" });
-    expect(updateForBob).toEqual({ roomId: room.id, messageId: fromBob.body.id, state: "lu", version: expect.any(Number), userId: ana.user.id });
+    expect(updateForBob).toEqual({
+      roomId: room.id,
+      messageId: fromBob.body.id,
+      state: "lu",
+      version: expect.any(Number),
+      userId: ana.user.id,
+    });
 
     // Without an ack, the sender's own socket gets the broadcasts too.
     await eventually(() => {
-      expect(logged.map(([label]) => label)).toEqual(expect.arrayContaining(["Nouveau message:", "État du message mis à jour:"]));
+      expect(logged.map(([label]) => label)).toEqual(
+        expect.arrayContaining(["Nouveau message:", "État du message mis à jour:"]),
+      );
     });
     const received = logged.find(([label]) => label === "Nouveau message:")![1] as Message;
     expect(received).toEqual(forBob);
@@ -166,8 +205,16 @@ describe("events and their refusal to non-members", () => {
     expect(ack).toEqual({
       ok: true,
       data: {
-        id: expect.any(Number), roomId: p.room.id, sender: p.ana.user.id, message: "Bonjour Bob", state: "ok",
-        clientId: "c-1", version: before + 1, createdAt: expect.any(String), editedAt: null, deletedAt: null,
+        id: expect.any(Number),
+        roomId: p.room.id,
+        sender: p.ana.user.id,
+        message: "Bonjour Bob",
+        state: "ok",
+        clientId: "c-1",
+        version: before + 1,
+        createdAt: expect.any(String),
+        editedAt: null,
+        deletedAt: null,
       },
     });
     expect(await toBob).toEqual(ack.ok && ack.data);
@@ -175,12 +222,16 @@ describe("events and their refusal to non-members", () => {
     await anaHears;
     // A retry with the same clientId answers the same message and broadcasts nothing.
     const retry = expectSilence(bob, "receive_message");
-    expect(await call(ana, "send_message", { roomId: p.room.id, message: "Bonjour Bob", clientId: "c-1" })).toEqual(ack);
+    expect(await call(ana, "send_message", { roomId: p.room.id, message: "Bonjour Bob", clientId: "c-1" })).toEqual(
+      ack,
+    );
     await retry;
   });
 
   it("send_message with the caller's own sender is accepted; a spoofed sender is refused and nothing is stored", async () => {
-    expect(await call(ana, "send_message", { roomId: p.room.id, message: "signed", sender: p.ana.user.id })).toMatchObject({ ok: true, data: { sender: p.ana.user.id } });
+    expect(
+      await call(ana, "send_message", { roomId: p.room.id, message: "signed", sender: p.ana.user.id }),
+    ).toMatchObject({ ok: true, data: { sender: p.ana.user.id } });
     const before = (await p.ana.api.get(`/api/chat/${p.room.id}`)).body.length;
     const silent = expectSilence(ana, "receive_message");
     const spoofed = await call(bob, "send_message", { roomId: p.room.id, message: "I am Ana", sender: p.ana.user.id });
@@ -192,8 +243,13 @@ describe("events and their refusal to non-members", () => {
   it("send_message to a room the caller is not in answers NOT_FOUND and stores nothing", async () => {
     const before = (await p.ana.api.get(`/api/chat/${p.room.id}`)).body.length;
     const silent = expectSilence(bob, "receive_message");
-    expect(await call(eve.socket, "send_message", { roomId: p.room.id, message: "intrusion" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
-    expect(await call(eve.socket, "send_message", { roomId: p.room.id, message: "again", clientId: "x" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await call(eve.socket, "send_message", { roomId: p.room.id, message: "intrusion" })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
+    expect(
+      await call(eve.socket, "send_message", { roomId: p.room.id, message: "again", clientId: "x" }),
+    ).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     await silent;
     expect((await p.ana.api.get(`/api/chat/${p.room.id}`)).body).toHaveLength(before);
   });
@@ -205,13 +261,27 @@ describe("events and their refusal to non-members", () => {
     const update = nextEvent(ana, "message_state_update");
     const ack = await call(bob, "message_state", { roomId: p.room.id, messageId: sent.data.id, state: "recu" });
     expect(ack).toMatchObject({ ok: true, data: { id: sent.data.id, state: "recu", version: sent.data.version + 1 } });
-    expect(await update).toEqual({ roomId: p.room.id, messageId: sent.data.id, state: "recu", version: sent.data.version + 1, userId: p.bob.user.id });
+    expect(await update).toEqual({
+      roomId: p.room.id,
+      messageId: sent.data.id,
+      state: "recu",
+      version: sent.data.version + 1,
+      userId: p.bob.user.id,
+    });
 
-    expect(await call(ana, "message_state", { roomId: p.room.id, messageId: sent.data.id, state: "lu" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
-    expect(await call(eve.socket, "message_state", { roomId: p.room.id, messageId: sent.data.id, state: "lu" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await call(ana, "message_state", { roomId: p.room.id, messageId: sent.data.id, state: "lu" })).toMatchObject(
+      { ok: false, error: { code: "FORBIDDEN" } },
+    );
+    expect(
+      await call(eve.socket, "message_state", { roomId: p.room.id, messageId: sent.data.id, state: "lu" }),
+    ).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     // The message exists, but not in the room named.
     const other = await pair(server.url);
-    const elsewhere = await call(await joined(server.url, other.bob, other.room.id), "message_state", { roomId: other.room.id, messageId: sent.data.id, state: "lu" });
+    const elsewhere = await call(await joined(server.url, other.bob, other.room.id), "message_state", {
+      roomId: other.room.id,
+      messageId: sent.data.id,
+      state: "lu",
+    });
     expect(elsewhere).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     expect((await p.ana.api.get(`/api/chat/${p.room.id}?after=${sent.data.id - 1}`)).body[0].state).toBe("recu");
   });
@@ -223,14 +293,20 @@ describe("events and their refusal to non-members", () => {
     const stopped = nextEvent(bob, "typing");
     expect(await call(ana, "typing", { roomId: p.room.id, isTyping: false })).toEqual({ ok: true, data: null });
     expect(await stopped).toEqual({ roomId: p.room.id, userId: p.ana.user.id, isTyping: false });
-    expect(await call(eve.socket, "typing", { roomId: p.room.id, isTyping: true })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await call(eve.socket, "typing", { roomId: p.room.id, isTyping: true })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
   });
 
   it("sync answers what GET /api/room/:id/changes answers, and refuses a non-member", async () => {
     const rest = await p.ana.api.get(`/api/room/${p.room.id}/changes?since=1`);
     expect(rest.status).toBe(200);
     expect(await call(ana, "sync", { roomId: p.room.id, since: 1 })).toEqual({ ok: true, data: rest.body });
-    expect(await call(eve.socket, "sync", { roomId: p.room.id, since: 0 })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await call(eve.socket, "sync", { roomId: p.room.id, since: 0 })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
   });
 
   it("leave_room stops the room's broadcasts to that socket", async () => {
@@ -241,7 +317,10 @@ describe("events and their refusal to non-members", () => {
     await call(ana, "send_message", { roomId: p.room.id, message: "after leave" });
     await heard;
     await silent;
-    expect(await call(extra, "typing", { roomId: p.room.id, isTyping: true })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await call(extra, "typing", { roomId: p.room.id, isTyping: true })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
     extra.disconnect();
   });
 });
@@ -254,7 +333,9 @@ describe("ordering", () => {
     // Not waiting for join_room's ack: the next events still find the room joined.
     const join = call(ana, "join_room", p.room.id);
     const typing = call(ana, "typing", { roomId: p.room.id, isTyping: true });
-    const sends = Array.from({ length: 20 }, (_, i) => call(ana, "send_message", { roomId: p.room.id, message: `n${i}` }));
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      call(ana, "send_message", { roomId: p.room.id, message: `n${i}` }),
+    );
     expect(await join).toEqual({ ok: true, data: null });
     expect(await typing).toEqual({ ok: true, data: null });
     const acks = await Promise.all(sends);
@@ -270,11 +351,21 @@ describe("concurrent sends (written together when they arrive together)", () => 
   it("answers each send with its own message, versions each room without gaps, and stores a clientId once", async () => {
     const pairs = await Promise.all([pair(server.url), pair(server.url), pair(server.url)]);
     const eve = await signUp(server.url, "eve");
-    const sockets = await Promise.all(pairs.flatMap((p) => [joined(server.url, p.ana, p.room.id), joined(server.url, p.bob, p.room.id), connectSocket(server.url, p.ana.token)]));
+    const sockets = await Promise.all(
+      pairs.flatMap((p) => [
+        joined(server.url, p.ana, p.room.id),
+        joined(server.url, p.bob, p.room.id),
+        connectSocket(server.url, p.ana.token),
+      ]),
+    );
     const eveSocket = await connectSocket(server.url, eve.token);
 
     const sends = pairs.flatMap((p, r) =>
-      Array.from({ length: 10 }, (_, i) => ({ socket: sockets[r * 3 + (i % 2)]!, roomId: p.room.id, message: `r${r} m${i}` })),
+      Array.from({ length: 10 }, (_, i) => ({
+        socket: sockets[r * 3 + (i % 2)]!,
+        roomId: p.room.id,
+        message: `r${r} m${i}`,
+      })),
     );
     // The same clientId from two tabs at once, and an intruder, in the same burst.
     const acks = await Promise.all([
@@ -287,7 +378,8 @@ describe("concurrent sends (written together when they arrive together)", () => 
     expect(intrusion).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     expect(dupA).toMatchObject({ ok: true, data: { message: "once", clientId: "dup" } });
     expect(dupB).toEqual(dupA);
-    for (const [i, s] of sends.entries()) expect(acks[i]).toMatchObject({ ok: true, data: { roomId: s.roomId, message: s.message } });
+    for (const [i, s] of sends.entries())
+      expect(acks[i]).toMatchObject({ ok: true, data: { roomId: s.roomId, message: s.message } });
 
     for (const p of pairs) {
       const stored = (await p.ana.api.get(`/api/chat/${p.room.id}?limit=200`)).body as Message[];
@@ -295,9 +387,12 @@ describe("concurrent sends (written together when they arrive together)", () => 
       // In id order, the room's versions are 1, 2, 3... and the room's version is the last.
       expect(stored.map((m) => m.version)).toEqual(stored.map((_, i) => i + 1));
       expect((await p.ana.api.get(`/api/room/${p.room.id}/changes?since=0`)).body.version).toBe(stored.length);
-      for (const m of stored) expect(acks.filter((a) => a.ok && a.data.id === m.id).map((a) => a.ok && a.data)).toContainEqual(m);
+      for (const m of stored)
+        expect(acks.filter((a) => a.ok && a.data.id === m.id).map((a) => a.ok && a.data)).toContainEqual(m);
     }
-    expect((await pairs[1]!.ana.api.get(`/api/chat/${pairs[1]!.room.id}`)).body.map((m: Message) => m.message)).not.toContain("intrusion");
+    expect(
+      (await pairs[1]!.ana.api.get(`/api/chat/${pairs[1]!.room.id}`)).body.map((m: Message) => m.message),
+    ).not.toContain("intrusion");
   });
 });
 
@@ -310,31 +405,35 @@ describe("malformed payloads", () => {
     ({ p, ana, bob } = await pairJoined(server.url));
   });
 
-  const bad = () => [
-    ["send_message", { roomId: String(p.room.id), message: "wrong type" }, "roomId"],
-    ["send_message", { roomId: p.room.id }, "message"],
-    ["send_message", { roomId: p.room.id, message: "extra", admin: true }, "admin"],
-    ["send_message", { roomId: p.room.id, message: "x".repeat(4001) }, "message"],
-    ["send_message", { roomId: p.room.id, message: "é".repeat(10_000) }, "message"],
-    ["send_message", { roomId: p.room.id, message: "   " }, "message"],
-    ["send_message", "Hello!", ""],
-    ["send_message", null, ""],
-    ["send_message", [p.room.id, "hi"], ""],
-    ["join_room", "1", ""],
-    ["join_room", -1, ""],
-    ["join_room", { roomId: p.room.id, extra: 1 }, "extra"],
-    ["message_state", { roomId: p.room.id, messageId: 1, state: "read" }, "state"],
-    ["message_state", { roomId: p.room.id, state: "lu" }, "messageId"],
-    ["typing", { roomId: p.room.id, isTyping: "yes" }, "isTyping"],
-    ["sync", { roomId: p.room.id, since: -1 }, "since"],
-    ["sync", { roomId: p.room.id, since: 1.5 }, "since"],
-  ] as const;
+  const bad = () =>
+    [
+      ["send_message", { roomId: String(p.room.id), message: "wrong type" }, "roomId"],
+      ["send_message", { roomId: p.room.id }, "message"],
+      ["send_message", { roomId: p.room.id, message: "extra", admin: true }, "admin"],
+      ["send_message", { roomId: p.room.id, message: "x".repeat(4001) }, "message"],
+      ["send_message", { roomId: p.room.id, message: "é".repeat(10_000) }, "message"],
+      ["send_message", { roomId: p.room.id, message: "   " }, "message"],
+      ["send_message", "Hello!", ""],
+      ["send_message", null, ""],
+      ["send_message", [p.room.id, "hi"], ""],
+      ["join_room", "1", ""],
+      ["join_room", -1, ""],
+      ["join_room", { roomId: p.room.id, extra: 1 }, "extra"],
+      ["message_state", { roomId: p.room.id, messageId: 1, state: "read" }, "state"],
+      ["message_state", { roomId: p.room.id, state: "lu" }, "messageId"],
+      ["typing", { roomId: p.room.id, isTyping: "yes" }, "isTyping"],
+      ["sync", { roomId: p.room.id, since: -1 }, "since"],
+      ["sync", { roomId: p.room.id, since: 1.5 }, "since"],
+    ] as const;
 
   it("answers BAD_REQUEST naming the field through the ack, and the sockets stay connected", async () => {
     const silent = expectSilence(bob, "receive_message", 500);
     for (const [event, payload, field] of bad()) {
       const ack = await call(ana, event, payload);
-      expect(ack, `${event} ${JSON.stringify(payload)?.slice(0, 80)}`).toMatchObject({ ok: false, error: { code: "BAD_REQUEST" } });
+      expect(ack, `${event} ${JSON.stringify(payload)?.slice(0, 80)}`).toMatchObject({
+        ok: false,
+        error: { code: "BAD_REQUEST" },
+      });
       if (field && !ack.ok) expect(ack.error.issues?.map((i) => i.path)).toContain(field);
     }
     await silent;
@@ -358,7 +457,9 @@ describe("malformed payloads", () => {
     await silent;
     expect(ana.connected && bob.connected).toBe(true);
     const heard = nextEvent(bob, "receive_message");
-    expect(await call(ana, "send_message", { roomId: p.room.id, message: "after the garbage" })).toMatchObject({ ok: true });
+    expect(await call(ana, "send_message", { roomId: p.room.id, message: "after the garbage" })).toMatchObject({
+      ok: true,
+    });
     expect(await heard).toMatchObject({ message: "after the garbage" });
   });
 
@@ -374,7 +475,10 @@ describe("malformed payloads", () => {
   it("a 4,000-character message of multi-byte characters fits in a packet", async () => {
     const text = "€".repeat(4000);
     const heard = nextEvent(bob, "receive_message");
-    expect(await call(ana, "send_message", { roomId: p.room.id, message: text })).toMatchObject({ ok: true, data: { message: text } });
+    expect(await call(ana, "send_message", { roomId: p.room.id, message: text })).toMatchObject({
+      ok: true,
+      data: { message: text },
+    });
     expect((await heard).message).toBe(text);
   });
 });
@@ -395,7 +499,10 @@ describe("one broadcast path for every surface", () => {
     expect(await viaRest).toEqual([rest.body, rest.body]);
 
     const viaTrpc = Promise.all([nextEvent(ana, "receive_message"), nextEvent(bob, "receive_message")]);
-    const sent = await trpcClient(server.url, p.bob.token).message.send.mutate({ roomId: p.room.id, message: "via tRPC" });
+    const sent = await trpcClient(server.url, p.bob.token).message.send.mutate({
+      roomId: p.room.id,
+      message: "via tRPC",
+    });
     expect(await viaTrpc).toEqual([sent, sent]);
     expect(sent.version).toBe(rest.body.version + 1);
   });
@@ -417,12 +524,22 @@ describe("one broadcast path for every surface", () => {
     const edit = await p.ana.api.put(`/api/chat/${sent.body.id}`, { message: "edited" });
     expect(edit.status).toBe(200);
     expect(await updated).toEqual(edit.body);
-    expect(edit.body).toMatchObject({ message: "edited", version: sent.body.version + 1, editedAt: expect.any(String) });
+    expect(edit.body).toMatchObject({
+      message: "edited",
+      version: sent.body.version + 1,
+      editedAt: expect.any(String),
+    });
 
     const state = nextEvent(ana, "message_state_update");
     const read = await p.bob.api.post(`/api/room/${p.room.id}/read`, { messageId: sent.body.id });
     expect(read.status).toBe(200);
-    expect(await state).toEqual({ roomId: p.room.id, messageId: sent.body.id, state: "lu", version: sent.body.version + 2, userId: p.bob.user.id });
+    expect(await state).toEqual({
+      roomId: p.room.id,
+      messageId: sent.body.id,
+      state: "lu",
+      version: sent.body.version + 2,
+      userId: p.bob.user.id,
+    });
 
     const deleted = nextEvent(bob, "message_deleted");
     const del = await p.ana.api.delete(`/api/chat/${sent.body.id}`);
@@ -444,14 +561,24 @@ describe("one broadcast path for every surface", () => {
   });
 
   it("room_created reaches both participants' sockets without join_room, and not a third user", async () => {
-    const [cleo, dan, eve] = await Promise.all([signUp(server.url, "cleo"), signUp(server.url, "dan"), signUp(server.url, "eve")]);
-    const [cleoSocket, danSocket, eveSocket] = await Promise.all([cleo, dan, eve].map((u) => connectSocket(server.url, u.token)));
+    const [cleo, dan, eve] = await Promise.all([
+      signUp(server.url, "cleo"),
+      signUp(server.url, "dan"),
+      signUp(server.url, "eve"),
+    ]);
+    const [cleoSocket, danSocket, eveSocket] = await Promise.all(
+      [cleo, dan, eve].map((u) => connectSocket(server.url, u.token)),
+    );
     const silent = expectSilence(eveSocket!, "room_created", 500);
     const events = Promise.all([nextEvent(cleoSocket!, "room_created"), nextEvent(danSocket!, "room_created")]);
     const created = await cleo.api.post("/api/room/", { participant: dan.user.id });
     expect(created.status).toBe(201);
     const [forCleo, forDan] = await events;
-    expect(forCleo).toMatchObject({ id: created.body.id, version: 0, participants: expect.arrayContaining([expect.objectContaining({ id: dan.user.id })]) });
+    expect(forCleo).toMatchObject({
+      id: created.body.id,
+      version: 0,
+      participants: expect.arrayContaining([expect.objectContaining({ id: dan.user.id })]),
+    });
     expect(forDan.id).toBe(created.body.id);
     await silent;
     // Creating it again answers the existing room and announces nothing.
@@ -512,7 +639,12 @@ describe("presence", () => {
     await sleep(300);
     expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]);
     tab2.disconnect();
-    await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }, { userId: p.ana.user.id, online: false }]));
+    await eventually(() =>
+      expect(seen).toEqual([
+        { userId: p.ana.user.id, online: true },
+        { userId: p.ana.user.id, online: false },
+      ]),
+    );
   });
 
   it("tells a newcomer which partners are online, and tells nobody outside the user's rooms", async () => {
@@ -520,7 +652,12 @@ describe("presence", () => {
     const stranger = await connectSocket(server.url, (await signUp(server.url, "stranger")).token);
     const silent = expectSilence(stranger, "presence", 500);
     await connectSocket(server.url, p.bob.token);
-    const ana = ioClient(server.url, { auth: { token: p.ana.token }, transports: ["websocket"], reconnection: false, forceNew: true });
+    const ana = ioClient(server.url, {
+      auth: { token: p.ana.token },
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+    });
     afterAll(() => {
       ana.disconnect();
     });
@@ -533,7 +670,11 @@ describe("presence", () => {
 describe("rate limit", () => {
   it("refuses sends over the per-socket rate with TOO_MANY_REQUESTS, without touching other sockets", async () => {
     const { p, ana, bob } = await pairJoined(server.url);
-    const acks = await Promise.all(Array.from({ length: 60 }, (_, i) => call(ana, "send_message", { roomId: p.room.id, message: `flood ${i}` }, 20_000)));
+    const acks = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        call(ana, "send_message", { roomId: p.room.id, message: `flood ${i}` }, 20_000),
+      ),
+    );
     const ok = acks.filter((a) => a.ok).length;
     const limited = acks.filter((a) => !a.ok && a.error.code === "TOO_MANY_REQUESTS").length;
     expect(ok + limited).toBe(60);
@@ -582,7 +723,10 @@ describe("catch-up after a disconnect", () => {
     ]);
     expect(await call(bob, "sync", { roomId: p.room.id, since: lastSeen })).toEqual({ ok: true, data: rest.body });
     // Nothing more after the version answered, and nothing twice.
-    expect(await call(bob, "sync", { roomId: p.room.id, since: rest.body.version })).toEqual({ ok: true, data: { version: rest.body.version, messages: [] } });
+    expect(await call(bob, "sync", { roomId: p.room.id, since: rest.body.version })).toEqual({
+      ok: true,
+      data: { version: rest.body.version, messages: [] },
+    });
     const next = nextEvent(bob, "receive_message");
     await call(ana, "send_message", { roomId: p.room.id, message: "live again" });
     expect((await next).version).toBe(rest.body.version + 1);

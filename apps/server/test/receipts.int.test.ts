@@ -1,5 +1,7 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
 import type { Changes, Message } from "@causette/contracts";
-import { beforeEach, afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createPair, send, type Pair } from "./chat.ts";
 import { startServer, trpcClient, type TestServer } from "./harness.ts";
 
@@ -110,8 +112,12 @@ describe("PATCH /api/chat/:id/state", () => {
 
   it("tRPC message.setState behaves the same", async () => {
     const m = await send(pair.a, pair.room.id, "x");
-    expect((await trpcClient(server.url, pair.b.token).message.setState.mutate({ id: m.id, state: "recu" })).state).toBe("recu");
-    await expect(trpcClient(server.url, pair.a.token).message.setState.mutate({ id: m.id, state: "lu" })).rejects.toMatchObject({
+    expect(
+      (await trpcClient(server.url, pair.b.token).message.setState.mutate({ id: m.id, state: "recu" })).state,
+    ).toBe("recu");
+    await expect(
+      trpcClient(server.url, pair.a.token).message.setState.mutate({ id: m.id, state: "lu" }),
+    ).rejects.toMatchObject({
       data: { code: "FORBIDDEN", httpStatus: 403 },
     });
   });
@@ -158,7 +164,10 @@ describe("POST /api/room/:id/read", () => {
   it("tRPC room.markRead behaves the same", async () => {
     const a1 = await send(pair.a, pair.room.id, "a1");
     const a2 = await send(pair.a, pair.room.id, "a2");
-    const read = await trpcClient(server.url, pair.b.token).room.markRead.mutate({ id: pair.room.id, messageId: a2.id });
+    const read = await trpcClient(server.url, pair.b.token).room.markRead.mutate({
+      id: pair.room.id,
+      messageId: a2.id,
+    });
     expect(read).toMatchObject({ id: a2.id, state: "lu" });
     expect(await stateOf([a1])).toEqual(["lu"]);
   });

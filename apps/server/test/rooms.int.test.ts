@@ -1,5 +1,7 @@
-import type { Room } from "@causette/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { Room } from "@causette/contracts";
+
 import { insertUsers, recordingDatabase, send, type QueryLog } from "./chat.ts";
 import type { TestDatabase } from "./database.ts";
 import { http, signUp, startServer, trpcClient, type TestServer, type TestUser } from "./harness.ts";
@@ -24,8 +26,15 @@ describe("POST /api/room/", () => {
     const bob = await signUp(server.url, "bob");
     const first = await ana.api.post<Room>("/api/room/", { participant: bob.user.id });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ id: expect.any(Number), lastMessage: null, unread: 0, createdAt: expect.any(String) });
-    expect(first.body.participants.map((p) => p.id).sort((x, y) => x - y)).toEqual([ana.user.id, bob.user.id].sort((x, y) => x - y));
+    expect(first.body).toMatchObject({
+      id: expect.any(Number),
+      lastMessage: null,
+      unread: 0,
+      createdAt: expect.any(String),
+    });
+    expect(first.body.participants.map((p) => p.id).sort((x, y) => x - y)).toEqual(
+      [ana.user.id, bob.user.id].sort((x, y) => x - y),
+    );
     expect(first.body.participants).toContainEqual(bob.user);
     expect(JSON.stringify(first.body)).not.toMatch(/password/i);
 
@@ -77,7 +86,9 @@ describe("POST /api/room/", () => {
     const created = await trpcClient(server.url, ana.token).room.create.mutate({ participant: dana.user.id });
     const again = await dana.api.post<Room>("/api/room/", { participant: ana.user.id });
     expect(again.body.id).toBe(created.id);
-    await expect(trpcClient(server.url, ana.token).room.create.mutate({ participant: ana.user.id })).rejects.toMatchObject({
+    await expect(
+      trpcClient(server.url, ana.token).room.create.mutate({ participant: ana.user.id }),
+    ).rejects.toMatchObject({
       data: { code: "BAD_REQUEST", httpStatus: 400 },
     });
   });
@@ -87,7 +98,8 @@ describe("GET /api/room/", () => {
   it("lists the caller's rooms, most recent activity first, with last message and unread count", async () => {
     const me = await signUp(server.url, "lister");
     const [x, y, z] = await Promise.all([signUp(server.url, "x"), signUp(server.url, "y"), signUp(server.url, "z")]);
-    const roomOf = async (other: TestUser) => (await me.api.post<Room>("/api/room/", { participant: other.user.id })).body;
+    const roomOf = async (other: TestUser) =>
+      (await me.api.post<Room>("/api/room/", { participant: other.user.id })).body;
     const rx = await roomOf(x);
     const ry = await roomOf(y);
     const rz = await roomOf(z);

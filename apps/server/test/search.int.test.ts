@@ -1,6 +1,8 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import type { Message, Room } from "@causette/contracts";
 import { sql } from "@causette/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createPair, explain, recordingDatabase, send, type Pair, type QueryLog } from "./chat.ts";
 import type { TestDatabase } from "./database.ts";
 import { signUp, startServer, trpcClient, type TestServer } from "./harness.ts";
@@ -82,7 +84,10 @@ describe("GET /api/chat/search", () => {
     const inShared = await send(other.a, shared.id, "boulangerie partagée");
     expect((await search(pair.a, q("boulangerie"))).map((m) => m.id)).toEqual([inShared.id, later.id, fr.id]);
     expect(await search(pair.a, q("boulangerie", `&roomId=${shared.id}`))).toEqual([inShared]);
-    expect((await search(pair.a, q("boulangerie", `&roomId=${pair.room.id}`))).map((m) => m.id)).toEqual([later.id, fr.id]);
+    expect((await search(pair.a, q("boulangerie", `&roomId=${pair.room.id}`))).map((m) => m.id)).toEqual([
+      later.id,
+      fr.id,
+    ]);
     const res = await pair.a.api.get(`/api/chat/search?${q("boulangerie", `&roomId=${other.room.id}`)}`);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("NOT_FOUND");
@@ -114,7 +119,9 @@ describe("GET /api/chat/search", () => {
   });
 
   it("tRPC message.search answers what REST answers", async () => {
-    expect(await trpcClient(server.url, pair.a.token).message.search.query({ q: "boulangerie" })).toEqual(await search(pair.a, q("boulangerie")));
+    expect(await trpcClient(server.url, pair.a.token).message.search.query({ q: "boulangerie" })).toEqual(
+      await search(pair.a, q("boulangerie")),
+    );
   });
 });
 
@@ -133,9 +140,10 @@ describe("search plan", () => {
     const rare = await send(pair.a, pair.room.id, "le mot xylophonique apparaît une fois");
 
     // Whichever way a word is found, the answer is its newest matches.
-    const newest = async (word: string, limit: number) =>
-      [...(await server.db.pool.anyFirst(sql.unsafe`
-        SELECT id FROM messages WHERE room_id = ${pair.room.id} AND body LIKE ${`%${word}%`} ORDER BY id DESC LIMIT ${limit}`))];
+    const newest = async (word: string, limit: number) => [
+      ...(await server.db.pool.anyFirst(sql.unsafe`
+        SELECT id FROM messages WHERE room_id = ${pair.room.id} AND body LIKE ${`%${word}%`} ORDER BY id DESC LIMIT ${limit}`)),
+    ];
     expect((await search(pair.a, q("chien", "&limit=7"))).map((m) => m.id)).toEqual(await newest("chien", 7));
     expect((await search(pair.a, q("ancien"))).map((m) => m.id)).toEqual(await newest("ancien", 20));
 
@@ -147,7 +155,10 @@ describe("search plan", () => {
       const plans = await Promise.all(statements.map((t) => explain(server.db.pool, t)));
       for (const plan of plans) expect(plan).not.toMatch(/Seq Scan on messages/);
       // The rare word's matches come from the GIN index, not from testing message after message.
-      expect(plans.some((plan) => /Bitmap Index Scan on messages_search_idx/.test(plan)), plans.join("\n\n")).toBe(true);
+      expect(
+        plans.some((plan) => /Bitmap Index Scan on messages_search_idx/.test(plan)),
+        plans.join("\n\n"),
+      ).toBe(true);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
+
 import { ErrorBodySchema } from "./errors.ts";
-import { type ChangesSchema, ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
+import { ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema, type ChangesSchema } from "./message.ts";
 import { IdSchema } from "./primitives.ts";
 import { RoomSchema } from "./room.ts";
 
@@ -47,7 +48,10 @@ export type PresenceEvent = z.infer<typeof PresenceEventSchema>;
 
 /** Every acknowledgement: the result, or the same error body REST answers. */
 export const ackSchema = <T extends z.ZodType>(data: T) =>
-  z.union([z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: ErrorBodySchema.shape.error })]);
+  z.union([
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: ErrorBodySchema.shape.error }),
+  ]);
 export type Ack<T = null> = { ok: true; data: T } | { ok: false; error: z.infer<typeof ErrorBodySchema>["error"] };
 export type AckCallback<T = null> = (response: Ack<T>) => void;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { IdSchema, LimitSchema, PlainTextSchema, TimestampSchema } from "./primitives.ts";
 
 /** The seed's receipt states, in the only order they may move: stored, delivered, read. */
@@ -14,8 +15,7 @@ export const MessageTextSchema = PlainTextSchema
   .max(MESSAGE_MAX_LENGTH)
   .refine((s) => s.trim().length > 0, "must not be only whitespace");
 
-export const ClientIdSchema = PlainTextSchema
-  .min(1)
+export const ClientIdSchema = PlainTextSchema.min(1)
   .max(100)
   .describe("Chosen by the sender; the same one in the same room gives back the first message");
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
+
+import { MessageSchema } from "./message.ts";
 import { IdSchema, TimestampSchema } from "./primitives.ts";
 import { UserSchema } from "./user.ts";
-import { MessageSchema } from "./message.ts";
 
 export const RoomSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { IdSchema, LimitSchema, PlainTextSchema, TimestampSchema } from "./primitives.ts";
 
 export const UsernameSchema = z
@@ -38,11 +39,13 @@ export type LoginOutput = z.infer<typeof LoginOutputSchema>;
 
 export const LogoutOutputSchema = z.object({ ok: z.literal(true) });
 
-export const UserListInputSchema = z.strictObject({
-  search: PlainTextSchema.trim().max(100).optional(),
-  limit: LimitSchema(100, 50),
-  after: IdSchema.optional().describe("Keyset cursor: users with an id above this one"),
-}).prefault({});
+export const UserListInputSchema = z
+  .strictObject({
+    search: PlainTextSchema.trim().max(100).optional(),
+    limit: LimitSchema(100, 50),
+    after: IdSchema.optional().describe("Keyset cursor: users with an id above this one"),
+  })
+  .prefault({});
 export type UserListInput = z.input<typeof UserListInputSchema>;
 
 export const UserIdInputSchema = z.strictObject({ id: IdSchema });

@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+
 import { timestamptzToIso } from "./pool.ts";
 
 it.each([

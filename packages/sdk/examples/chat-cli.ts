@@ -10,6 +10,7 @@
  */
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+
 // In your own app: import { ChatError, createChatClient, type Message } from "@causette/sdk";
 import { ChatError, createChatClient, type Message, type User } from "../src/index.ts";
 
@@ -50,7 +51,9 @@ async function signIn(): Promise<User> {
 
 async function findPartner(): Promise<User> {
   for (let waited = false; ; waited = true) {
-    const found = (await chat.users.list({ search: them })).find((u) => u.username.toLowerCase() === them.toLowerCase());
+    const found = (await chat.users.list({ search: them })).find(
+      (u) => u.username.toLowerCase() === them.toLowerCase(),
+    );
     if (found) return found;
     if (!waited) console.log(`waiting for ${them} to sign up...`);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -68,10 +71,12 @@ async function main() {
     if (m.roomId !== room.id) return;
     say(line(m));
     // Tell the sender it was read (and everything before it).
-    if (m.sender !== self.id) void chat.realtime.setState({ roomId: room.id, messageId: m.id, state: "lu" }).catch(() => undefined);
+    if (m.sender !== self.id)
+      void chat.realtime.setState({ roomId: room.id, messageId: m.id, state: "lu" }).catch(() => undefined);
   });
   chat.realtime.on("message_state_update", (u) => {
-    if (u.roomId === room.id && u.state === "lu" && u.userId !== self.id) say(`  (${partner.username} has read up to here)`);
+    if (u.roomId === room.id && u.state === "lu" && u.userId !== self.id)
+      say(`  (${partner.username} has read up to here)`);
   });
   chat.realtime.on("typing", (t) => {
     if (t.roomId === room.id && t.isTyping) say(`  (${partner.username} is typing...)`);
@@ -80,7 +85,9 @@ async function main() {
     if (p.userId === partner.id) say(`  (${partner.username} is ${p.online ? "online" : "offline"})`);
   });
   chat.realtime.on("disconnect", () => say("  (connection lost, reconnecting...)"));
-  chat.realtime.on("synced", ({ missed }) => say(`  (back online${missed ? `, ${missed} missed event(s) caught up` : ""})`));
+  chat.realtime.on("synced", ({ missed }) =>
+    say(`  (back online${missed ? `, ${missed} missed event(s) caught up` : ""})`),
+  );
 
   await chat.realtime.connect();
   await chat.realtime.joinRoom(room.id);
@@ -99,7 +106,11 @@ async function main() {
         // Our own socket's sends are answered by the ack, not echoed: show the line as sent.
         process.stdout.write(`\x1b[1A\r\x1b[K${me}: ${text}\n`);
       } catch (error) {
-        say(error instanceof ChatError ? `  (not sent: ${error.code} ${error.message})` : `  (not sent: ${String(error)})`);
+        say(
+          error instanceof ChatError
+            ? `  (not sent: ${error.code} ${error.message})`
+            : `  (not sent: ${String(error)})`,
+        );
       }
     }
     terminal.prompt();

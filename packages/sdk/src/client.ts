@@ -1,7 +1,7 @@
+import { ChatError } from "./errors.ts";
 import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
 import type { ChatClient, ChatClientOptions } from "./types.ts";
-import { ChatError } from "./errors.ts";
 
 function isAbsoluteUrl(value: string): boolean {
   try {
@@ -37,7 +37,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     options.onTokenChange?.(next);
   };
 
-  const { call, retried } = createHttp({ url, token: getToken, ...settings, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const { call, retried } = createHttp({
+    url,
+    token: getToken,
+    ...settings,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
 
   const realtime = createRealtime({
     url,
@@ -48,12 +53,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     async baseline(roomId) {
       const room = (await call((t, signal) => t.room.list.query(undefined, { signal }))).find((r) => r.id === roomId);
       if (!room) throw new ChatError("NOT_FOUND", `No room with id ${roomId}`);
-      return { version: room.version, maxMessageId: room.lastMessage?.id ?? 0, participants: room.participants.map((p) => p.id) };
+      return {
+        version: room.version,
+        maxMessageId: room.lastMessage?.id ?? 0,
+        participants: room.participants.map((p) => p.id),
+      };
     },
   });
 
-  const changes: ChatClient["rooms"]["changes"] = (input) => call((t, signal) => t.room.changes.query(input, { signal }));
-  const markRead: ChatClient["rooms"]["markRead"] = (input) => call((t, signal) => t.room.markRead.mutate(input, { signal }));
+  const changes: ChatClient["rooms"]["changes"] = (input) =>
+    call((t, signal) => t.room.changes.query(input, { signal }));
+  const markRead: ChatClient["rooms"]["markRead"] = (input) =>
+    call((t, signal) => t.room.markRead.mutate(input, { signal }));
 
   return {
     auth: {

@@ -1,5 +1,6 @@
-import { ERROR_CODES, ERROR_STATUS, type ErrorCode, type ErrorIssue } from "@causette/contracts";
 import { TRPCClientError } from "@trpc/client";
+
+import { ERROR_CODES, ERROR_STATUS, type ErrorCode, type ErrorIssue } from "@causette/contracts";
 
 /** The contract's error codes, plus the two that mean the server never answered. */
 export type ChatErrorCode = ErrorCode | "NETWORK" | "TIMEOUT";
@@ -31,7 +32,10 @@ export class ChatError extends Error {
 
   /** Works across copies of the SDK (an ESM and a CJS one in the same process), unlike `instanceof`. */
   static is(value: unknown): value is ChatError {
-    return value instanceof ChatError || (value instanceof Error && value.name === "ChatError" && "code" in value && "status" in value);
+    return (
+      value instanceof ChatError ||
+      (value instanceof Error && value.name === "ChatError" && "code" in value && "status" in value)
+    );
   }
 
   /** True when the request may have reached the server but no answer came back. */
@@ -51,13 +55,22 @@ function codeForStatus(status: number): ErrorCode {
 }
 
 function isIssueList(value: unknown): value is ErrorIssue[] {
-  return Array.isArray(value) && value.every((i) => typeof i === "object" && i !== null && typeof (i as ErrorIssue).path === "string");
+  return (
+    Array.isArray(value) &&
+    value.every((i) => typeof i === "object" && i !== null && typeof (i as ErrorIssue).path === "string")
+  );
 }
 
 /** An error body as the server sends it in acks and REST answers. */
-export function fromErrorBody(error: { code: string; message: string; issues?: ErrorIssue[] }, status?: number): ChatError {
+export function fromErrorBody(
+  error: { code: string; message: string; issues?: ErrorIssue[] },
+  status?: number,
+): ChatError {
   const code = isErrorCode(error.code) ? error.code : "INTERNAL_SERVER_ERROR";
-  return new ChatError(code, error.message, { ...(status === undefined ? {} : { status }), ...(error.issues ? { issues: error.issues } : {}) });
+  return new ChatError(code, error.message, {
+    ...(status === undefined ? {} : { status }),
+    ...(error.issues ? { issues: error.issues } : {}),
+  });
 }
 
 /** Any thrown value, as a ChatError. `timedOut` says the SDK itself aborted the request. */
@@ -86,7 +99,8 @@ export function toChatError(error: unknown, timedOut = false): ChatError {
 
 function networkError(cause: unknown): ChatError {
   const name = cause instanceof Error ? cause.name : "";
-  if (name === "TimeoutError") return new ChatError("TIMEOUT", "The server did not answer in time", { status: 0, cause });
+  if (name === "TimeoutError")
+    return new ChatError("TIMEOUT", "The server did not answer in time", { status: 0, cause });
   const detail = cause instanceof Error && cause.message ? `: ${cause.message}` : "";
   return new ChatError("NETWORK", `Could not reach the server${detail}`, { status: 0, cause });
 }

@@ -1,5 +1,7 @@
-import type { AppRouter } from "@causette/server/router";
 import { createTRPCClient, httpLink } from "@trpc/client";
+
+import type { AppRouter } from "@causette/server/router";
+
 import { toChatError } from "./errors.ts";
 
 export interface HttpOptions {
@@ -56,7 +58,10 @@ export function createHttp(options: HttpOptions) {
 }
 
 /** Repeats `attempt` after NETWORK, TIMEOUT or SERVICE_UNAVAILABLE, with a doubling pause. */
-export async function retry<T>(attempt: () => Promise<T>, options: { retries: number; retryDelay: number }): Promise<T> {
+export async function retry<T>(
+  attempt: () => Promise<T>,
+  options: { retries: number; retryDelay: number },
+): Promise<T> {
   for (let n = 0; ; n += 1) {
     try {
       return await attempt();
@@ -70,7 +75,8 @@ export async function retry<T>(attempt: () => Promise<T>, options: { retries: nu
 
 /** A UUID for `clientId`: crypto.randomUUID where there is one (it needs a secure context in browsers). */
 export function newClientId(): string {
-  const c = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
+  const c = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (a: Uint8Array) => Uint8Array } })
+    .crypto;
   if (c?.randomUUID) return c.randomUUID();
   const bytes = new Uint8Array(16);
   if (c?.getRandomValues) c.getRandomValues(bytes);
@@ -80,4 +86,3 @@ export function newClientId(): string {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-

@@ -1,3 +1,6 @@
+import { WebSocket as WebSocketTransport } from "engine.io-client";
+import { io, type Socket } from "socket.io-client";
+
 import {
   HANDSHAKE_UNAUTHORIZED,
   type Ack,
@@ -5,8 +8,7 @@ import {
   type Message,
   type ServerToClientEvents,
 } from "@causette/contracts";
-import { WebSocket as WebSocketTransport } from "engine.io-client";
-import { io, type Socket } from "socket.io-client";
+
 import { ChatError, fromErrorBody, toChatError } from "./errors.ts";
 import { newClientId, retry } from "./http.ts";
 import { RoomTracker, type RoomBaseline, type TrackedEvent } from "./room-tracker.ts";
@@ -100,16 +102,22 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     const s = requireSocket();
     let ack: Ack<T>;
     try {
-      ack = (await (s.timeout(options.timeout) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<T>> }).emitWithAck(
-        event,
-        payload,
-      ));
+      ack = await (
+        s.timeout(options.timeout) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<T>> }
+      ).emitWithAck(event, payload);
     } catch (error) {
       // socket.io rejects on its time-out, and when the socket closes with the ack still pending.
       if (error instanceof Error && /timed out/i.test(error.message)) {
-        throw new ChatError("TIMEOUT", `No answer to ${event} within ${options.timeout} ms`, { status: 0, cause: error });
+        throw new ChatError("TIMEOUT", `No answer to ${event} within ${options.timeout} ms`, {
+          status: 0,
+          cause: error,
+        });
       }
-      throw new ChatError("NETWORK", `No answer to ${event}: ${error instanceof Error ? error.message : String(error)}`, { status: 0, cause: error });
+      throw new ChatError(
+        "NETWORK",
+        `No answer to ${event}: ${error instanceof Error ? error.message : String(error)}`,
+        { status: 0, cause: error },
+      );
     }
     if (!ack.ok) throw fromErrorBody(ack.error);
     return ack.data;
@@ -124,7 +132,10 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
       if (connection === epoch) release(room);
       return;
     }
-    const changes = await request<Parameters<RoomTracker["catchUp"]>[0]>("sync", { roomId, since: room.tracker.version });
+    const changes = await request<Parameters<RoomTracker["catchUp"]>[0]>("sync", {
+      roomId,
+      since: room.tracker.version,
+    });
     if (connection !== epoch || rooms.get(roomId) !== room) return;
     const missed = room.tracker.catchUp(changes);
     for (const item of missed) deliver(item);
@@ -165,7 +176,9 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
         cb(token ? { token } : {});
       },
       // With a WebSocket constructor of the app's, real time goes over it alone.
-      transports: options.WebSocket ? [transportFor(options.WebSocket)] : (options.transports ?? ["websocket", "polling"]),
+      transports: options.WebSocket
+        ? [transportFor(options.WebSocket)]
+        : (options.transports ?? ["websocket", "polling"]),
       tryAllTransports: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
@@ -187,7 +200,8 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
       if (reason === "io server disconnect") s.connect();
     });
     s.on("connect_error", (error) => {
-      if (error.message === HANDSHAKE_UNAUTHORIZED) emit("error", new ChatError("UNAUTHORIZED", "The server refused the token", { cause: error }));
+      if (error.message === HANDSHAKE_UNAUTHORIZED)
+        emit("error", new ChatError("UNAUTHORIZED", "The server refused the token", { cause: error }));
     });
     for (const event of TRACKED) {
       s.on(event, ((payload: TrackedEvent["payload"]) => incoming({ event, payload } as TrackedEvent)) as never);
@@ -220,9 +234,14 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
           done();
           // The first attempt decides: stop socket.io's retries and tell the caller.
           s.disconnect();
-          if (error.message === HANDSHAKE_UNAUTHORIZED) reject(new ChatError("UNAUTHORIZED", "The server refused the token: log in first", { cause: error }));
-          else if (error.message === "timeout") reject(new ChatError("TIMEOUT", "The server did not answer in time", { status: 0, cause: error }));
-          else reject(new ChatError("NETWORK", `Could not reach the server: ${error.message}`, { status: 0, cause: error }));
+          if (error.message === HANDSHAKE_UNAUTHORIZED)
+            reject(new ChatError("UNAUTHORIZED", "The server refused the token: log in first", { cause: error }));
+          else if (error.message === "timeout")
+            reject(new ChatError("TIMEOUT", "The server did not answer in time", { status: 0, cause: error }));
+          else
+            reject(
+              new ChatError("NETWORK", `Could not reach the server: ${error.message}`, { status: 0, cause: error }),
+            );
         };
         s.on("connect", onConnect);
         s.on("connect_error", onError);
@@ -294,4 +313,3 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     },
   };
 }
-

@@ -1,5 +1,7 @@
-import type { Message } from "@causette/contracts";
 import { describe, expect, it } from "vitest";
+
+import type { Message } from "@causette/contracts";
+
 import { RoomTracker } from "./room-tracker.ts";
 
 const ANA = 1;
@@ -24,7 +26,9 @@ describe("RoomTracker", () => {
     const t = tracker();
     expect(t.accept({ event: "receive_message", payload: msg(101, 11) })).toBe(true);
     expect(t.accept({ event: "receive_message", payload: msg(101, 11) })).toBe(false);
-    expect(t.accept({ event: "message_updated", payload: msg(101, 12, { editedAt: "2026-01-01T00:01:00.000Z" }) })).toBe(true);
+    expect(
+      t.accept({ event: "message_updated", payload: msg(101, 12, { editedAt: "2026-01-01T00:01:00.000Z" }) }),
+    ).toBe(true);
     expect(t.accept({ event: "receive_message", payload: msg(101, 11) })).toBe(false);
     expect(t.version).toBe(12);
   });

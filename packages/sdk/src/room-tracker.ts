@@ -14,8 +14,7 @@ export interface RoomBaseline {
 
 export type MessageEventName = "receive_message" | "message_updated" | "message_deleted";
 export type TrackedEvent =
-  | { event: MessageEventName; payload: Message }
-  | { event: "message_state_update"; payload: MessageStateUpdate };
+  { event: MessageEventName; payload: Message } | { event: "message_state_update"; payload: MessageStateUpdate };
 
 interface Seen {
   version: number;
@@ -79,7 +78,10 @@ export class RoomTracker {
   /** A receipt this client set through the socket (the ack answers the marked message). */
   recordOwnReceipt(message: Message): void {
     if ((this.seen.get(message.id)?.version ?? 0) >= message.version) return;
-    this.applyReceipt({ roomId: message.roomId, messageId: message.id, state: message.state, version: message.version, userId: 0 }, message.sender);
+    this.applyReceipt(
+      { roomId: message.roomId, messageId: message.id, state: message.state, version: message.version, userId: 0 },
+      message.sender,
+    );
     this.remember(message);
   }
 
@@ -124,7 +126,13 @@ export class RoomTracker {
     if (top) {
       out.push({
         event: "message_state_update",
-        payload: { roomId: this.roomId, messageId: top.id, state: top.state, version, userId: this.recipientOf(top.sender) },
+        payload: {
+          roomId: this.roomId,
+          messageId: top.id,
+          state: top.state,
+          version,
+          userId: this.recipientOf(top.sender),
+        },
       });
     }
     for (const message of group) this.remember(message);
@@ -136,7 +144,12 @@ export class RoomTracker {
   }
 
   private remember(message: Message): void {
-    this.put(message.id, { version: message.version, state: message.state, sender: message.sender, editedAt: message.editedAt });
+    this.put(message.id, {
+      version: message.version,
+      state: message.state,
+      sender: message.sender,
+      editedAt: message.editedAt,
+    });
     this.maxMessageId = Math.max(this.maxMessageId, message.id);
     this.observe(message.version);
   }
@@ -147,7 +160,12 @@ export class RoomTracker {
     const sender = knownSender ?? target?.sender;
     if (sender !== undefined) {
       for (const [id, entry] of this.seen) {
-        if (id < update.messageId && entry.sender === sender && entry.state !== undefined && RANK[entry.state] < RANK[update.state]) {
+        if (
+          id < update.messageId &&
+          entry.sender === sender &&
+          entry.state !== undefined &&
+          RANK[entry.state] < RANK[update.state]
+        ) {
           entry.state = update.state;
           entry.version = Math.max(entry.version, update.version);
         }

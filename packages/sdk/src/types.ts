@@ -22,6 +22,7 @@ import type {
   User,
   UserListInput,
 } from "@causette/contracts";
+
 import type { ChatError } from "./errors.ts";
 
 /** A WebSocket constructor, for platforms without a global one (or to supply your own). */

@@ -2,10 +2,12 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { TestServer } from "@causette/server/test-harness";
 import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { TestServer } from "@causette/server/test-harness";
+
 import { twoInARoom, type SdkUser } from "./helpers.ts";
 
 /** The SDK bundled for a browser by esbuild, in Debian's Chromium: two users chat live. */
@@ -47,7 +49,15 @@ beforeAll(async () => {
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }, 60_000);
 
@@ -62,7 +72,12 @@ async function open(user: SdkUser) {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  const query = new URLSearchParams({ server: server.url, room: String(roomId), email: user.email, password: user.password });
+  const query = new URLSearchParams({
+    server: server.url,
+    room: String(roomId),
+    email: user.email,
+    password: user.password,
+  });
   await page.goto(`${siteUrl}?${query}`);
   await page.locator("#status", { hasText: `ready as ${user.user.username}` }).waitFor({ timeout: 15_000 });
   return { page, errors };

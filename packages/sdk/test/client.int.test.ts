@@ -1,5 +1,7 @@
-import type { TestServer } from "@causette/server/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { TestServer } from "@causette/server/test-harness";
+
 import { ChatError, createChatClient, type Room } from "../src/index.ts";
 import { collect, next, pause, sdkUser, twoInARoom, type SdkUser } from "./helpers.ts";
 
@@ -28,8 +30,17 @@ describe("auth", () => {
   it("registers without logging in, then logs in and keeps the token for later calls", async () => {
     const tokens: Array<string | null> = [];
     const chat = createChatClient({ url: `${server.url}/`, onTokenChange: (t) => tokens.push(t) });
-    const user = await chat.auth.register({ username: "carol_auth", email: "carol.auth@example.com", password: "correct horse" });
-    expect(user).toEqual({ id: expect.any(Number), username: "carol_auth", email: "carol.auth@example.com", createdAt: expect.any(String) });
+    const user = await chat.auth.register({
+      username: "carol_auth",
+      email: "carol.auth@example.com",
+      password: "correct horse",
+    });
+    expect(user).toEqual({
+      id: expect.any(Number),
+      username: "carol_auth",
+      email: "carol.auth@example.com",
+      createdAt: expect.any(String),
+    });
     expect(chat.auth.token()).toBeNull();
     expect((await rejection(chat.users.me())).code).toBe("UNAUTHORIZED");
 
@@ -103,8 +114,14 @@ describe("rooms", () => {
 
   it("answers NOT_FOUND for a room the caller is not in", async () => {
     const eve = await sdkUser(server.url, "eve");
-    expect(await rejection(eve.chat.rooms.changes({ id: room.id, since: 0 }))).toMatchObject({ code: "NOT_FOUND", status: 404 });
-    expect(await rejection(eve.chat.rooms.create({ participant: eve.user.id }))).toMatchObject({ code: "BAD_REQUEST", issues: [{ path: "participant" }] });
+    expect(await rejection(eve.chat.rooms.changes({ id: room.id, since: 0 }))).toMatchObject({
+      code: "NOT_FOUND",
+      status: 404,
+    });
+    expect(await rejection(eve.chat.rooms.create({ participant: eve.user.id }))).toMatchObject({
+      code: "BAD_REQUEST",
+      issues: [{ path: "participant" }],
+    });
   });
 });
 
@@ -120,7 +137,8 @@ describe("messages", () => {
 
   it("lists oldest first, with before/after and limit", async () => {
     const sent = [];
-    for (const text of ["p1", "p2", "p3", "p4"]) sent.push(await bob.chat.messages.send({ roomId: room.id, message: text }));
+    for (const text of ["p1", "p2", "p3", "p4"])
+      sent.push(await bob.chat.messages.send({ roomId: room.id, message: text }));
     const latest = await ana.chat.messages.list({ roomId: room.id, limit: 2 });
     expect(latest.map((m) => m.message)).toEqual(["p3", "p4"]);
     const before = await ana.chat.messages.list({ roomId: room.id, before: sent[2]!.id, limit: 2 });
@@ -135,9 +153,15 @@ describe("messages", () => {
     expect(edited).toMatchObject({ id: sent.id, message: "a typo here", editedAt: expect.any(String) });
     expect(edited.version).toBeGreaterThan(sent.version);
 
-    expect(await rejection(ana.chat.messages.setState({ id: sent.id, state: "lu" }))).toMatchObject({ code: "FORBIDDEN", status: 403 });
+    expect(await rejection(ana.chat.messages.setState({ id: sent.id, state: "lu" }))).toMatchObject({
+      code: "FORBIDDEN",
+      status: 403,
+    });
     expect((await bob.chat.messages.setState({ id: sent.id, state: "recu" })).state).toBe("recu");
-    expect(await rejection(bob.chat.messages.edit({ id: sent.id, message: "mine now" }))).toMatchObject({ code: "FORBIDDEN", status: 403 });
+    expect(await rejection(bob.chat.messages.edit({ id: sent.id, message: "mine now" }))).toMatchObject({
+      code: "FORBIDDEN",
+      status: 403,
+    });
 
     const found = await bob.chat.messages.search({ q: "typo" });
     expect(found.map((m) => m.id)).toContain(sent.id);
@@ -185,7 +209,12 @@ describe("options", () => {
   it("refuses a client without a usable url", () => {
     expect(() => createChatClient({ url: "" })).toThrow(ChatError);
     expect(() => createChatClient({ url: "localhost:5050" })).toThrow(ChatError);
-    expect(() => createChatClient({ url: "not a url" })).toThrow(expect.objectContaining({ code: "BAD_REQUEST", issues: [{ path: "url", message: "must be an absolute http(s) URL" }] }));
+    expect(() => createChatClient({ url: "not a url" })).toThrow(
+      expect.objectContaining({
+        code: "BAD_REQUEST",
+        issues: [{ path: "url", message: "must be an absolute http(s) URL" }],
+      }),
+    );
   });
 });
 
@@ -211,7 +240,12 @@ describe("realtime", () => {
 
     const viaSocket = next(ana.chat, "receive_message", (m) => m.message === "over the socket");
     const stored = await bob.chat.realtime.sendMessage({ roomId: room.id, message: "over the socket" });
-    expect(stored).toMatchObject({ id: expect.any(Number), sender: bob.user.id, message: "over the socket", clientId: expect.any(String) });
+    expect(stored).toMatchObject({
+      id: expect.any(Number),
+      sender: bob.user.id,
+      message: "over the socket",
+      clientId: expect.any(String),
+    });
     expect(await viaSocket).toEqual(stored);
   });
 
@@ -220,7 +254,13 @@ describe("realtime", () => {
     const receipt = next(ana.chat, "message_state_update", (u) => u.messageId === sent.id);
     const marked = await bob.chat.realtime.setState({ roomId: room.id, messageId: sent.id, state: "lu" });
     expect(marked.state).toBe("lu");
-    expect(await receipt).toEqual({ roomId: room.id, messageId: sent.id, state: "lu", version: marked.version, userId: bob.user.id });
+    expect(await receipt).toEqual({
+      roomId: room.id,
+      messageId: sent.id,
+      state: "lu",
+      version: marked.version,
+      userId: bob.user.id,
+    });
 
     const updated = next(bob.chat, "message_updated", (m) => m.id === sent.id);
     await ana.chat.messages.edit({ id: sent.id, message: "read me, edited" });
@@ -246,7 +286,9 @@ describe("realtime", () => {
     const empty = await rejection(bob.chat.realtime.sendMessage({ roomId: room.id, message: "" }));
     expect(empty).toMatchObject({ code: "BAD_REQUEST", status: 400 });
     expect(empty.issues?.map((i) => i.path)).toContain("message");
-    expect(await rejection(bob.chat.realtime.sendMessage({ roomId: room.id, message: "x", sender: ana.user.id }))).toMatchObject({ code: "FORBIDDEN", status: 403 });
+    expect(
+      await rejection(bob.chat.realtime.sendMessage({ roomId: room.id, message: "x", sender: ana.user.id })),
+    ).toMatchObject({ code: "FORBIDDEN", status: 403 });
     expect(await rejection(bob.chat.realtime.joinRoom(999_999))).toMatchObject({ code: "NOT_FOUND", status: 404 });
   });
 

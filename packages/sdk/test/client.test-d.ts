@@ -1,7 +1,9 @@
-import type { Changes, Message, MessageStateUpdate, Room, User } from "@causette/contracts";
-import type { AppRouter } from "@causette/server/router";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { describe, expectTypeOf, it } from "vitest";
+
+import type { Changes, Message, MessageStateUpdate, Room, User } from "@causette/contracts";
+import type { AppRouter } from "@causette/server/router";
+
 import { createChatClient, type ChatClient, type ChatError, type ChatErrorCode } from "../src/index.ts";
 
 type In = inferRouterInputs<AppRouter>;
@@ -17,7 +19,9 @@ describe("the SDK's types are the server's", () => {
     expectTypeOf<Result<ChatClient["auth"]["register"]>>().toEqualTypeOf<Out["user"]["register"]>();
     expectTypeOf<Arg<ChatClient["auth"]["login"]>>().toEqualTypeOf<In["user"]["login"]>();
     expectTypeOf<Result<ChatClient["auth"]["login"]>>().toEqualTypeOf<Out["user"]["login"]>();
-    expectTypeOf<NonNullable<Parameters<ChatClient["users"]["list"]>[0]>>().toEqualTypeOf<Exclude<In["user"]["list"], void | undefined>>();
+    expectTypeOf<NonNullable<Parameters<ChatClient["users"]["list"]>[0]>>().toEqualTypeOf<
+      Exclude<In["user"]["list"], void | undefined>
+    >();
     expectTypeOf<Result<ChatClient["users"]["list"]>>().toEqualTypeOf<Out["user"]["list"]>();
     expectTypeOf<Result<ChatClient["users"]["me"]>>().toEqualTypeOf<Out["user"]["me"]>();
     expectTypeOf<Result<ChatClient["users"]["get"]>>().toEqualTypeOf<Out["user"]["get"]>();

@@ -1,8 +1,18 @@
 import type { ClientRequestArgs } from "node:http";
-import { startServer, type TestServer } from "@causette/server/test-harness";
 import { afterAll } from "vitest";
 import WS, { type ClientOptions } from "ws";
-import { createChatClient, type ChatClient, type ChatClientOptions, type RealtimeEventName, type RealtimeEvents, type Room, type User } from "../src/index.ts";
+
+import { startServer, type TestServer } from "@causette/server/test-harness";
+
+import {
+  createChatClient,
+  type ChatClient,
+  type ChatClientOptions,
+  type RealtimeEventName,
+  type RealtimeEvents,
+  type Room,
+  type User,
+} from "../src/index.ts";
 
 let counter = 0;
 
@@ -43,7 +53,10 @@ export async function twoInARoom(): Promise<TwoInARoom> {
 }
 
 /** Every `event` the client delivers from now on, in order. */
-export function collect<E extends RealtimeEventName>(chat: ChatClient, event: E): Array<Parameters<RealtimeEvents[E]>[0]> {
+export function collect<E extends RealtimeEventName>(
+  chat: ChatClient,
+  event: E,
+): Array<Parameters<RealtimeEvents[E]>[0]> {
   const seen: Array<Parameters<RealtimeEvents[E]>[0]> = [];
   chat.realtime.on(event, ((payload: Parameters<RealtimeEvents[E]>[0]) => {
     seen.push(payload);

@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startServer, type TestServer } from "@causette/server/test-harness";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { startServer, type TestServer } from "@causette/server/test-harness";
 
 /**
  * The SDK as a user gets it: built, packed, installed from the tarball with npm into a project of
@@ -33,10 +34,14 @@ beforeAll(async () => {
   consumer = join(work, "consumer");
   await mkdir(consumer);
   await writeFile(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, "@types/node@20"], {
-    cwd: consumer,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await run(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, "@types/node@20"],
+    {
+      cwd: consumer,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   await writeFile(join(consumer, "tsconfig.json"), JSON.stringify(TSCONFIG));
   await writeFile(join(consumer, "chat.ts"), ESM_CONSUMER);
   await writeFile(join(consumer, "chat-require.cts"), CJS_CONSUMER);
@@ -132,42 +137,101 @@ describe("the packed SDK", () => {
   it("holds only dist and the manifest, with types for import and require", async () => {
     const { stdout } = await run("tar", ["tzf", tarball]);
     const files = stdout.trim().split("\n").sort();
-    expect(files).toEqual(expect.arrayContaining(["package/package.json", "package/dist/index.js", "package/dist/index.cjs", "package/dist/index.d.ts", "package/dist/index.d.cts"]));
-    expect(files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json" && !/^package\/README\.md$/i.test(f))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "package/package.json",
+        "package/dist/index.js",
+        "package/dist/index.cjs",
+        "package/dist/index.d.ts",
+        "package/dist/index.d.cts",
+      ]),
+    );
+    expect(
+      files.filter(
+        (f) => !f.startsWith("package/dist/") && f !== "package/package.json" && !/^package\/README\.md$/i.test(f),
+      ),
+    ).toEqual([]);
     // The contracts and the router types are bundled: nothing of ours is left to install.
     const { stdout: manifest } = await run("tar", ["xzf", tarball, "-O", "package/package.json"]);
     expect(Object.keys(JSON.parse(manifest).dependencies).filter((d) => d.startsWith("@causette/"))).toEqual([]);
   });
 
-  it("type-checks a consumer, and refuses one with a wrong field", async () => {
-    await tsc(["-p", "."]);
-    await writeFile(join(consumer, "bad.ts"), `import { createChatClient } from "@causette/sdk";\nawait createChatClient({ url: "" }).messages.send({ roomId: 1, text: "hi" });\n`);
-    const failed = await tsc(["--noEmit", "--strict", "--module", "nodenext", "--target", "es2022", "--types", "node", "bad.ts"]).then(
-      () => null,
-      (error: { stdout: string }) => error.stdout,
-    );
-    expect(failed).toMatch(/bad\.ts.*TS2353.*'text'/);
-  }, 2 * MINUTES);
+  it(
+    "type-checks a consumer, and refuses one with a wrong field",
+    async () => {
+      await tsc(["-p", "."]);
+      await writeFile(
+        join(consumer, "bad.ts"),
+        `import { createChatClient } from "@causette/sdk";\nawait createChatClient({ url: "" }).messages.send({ roomId: 1, text: "hi" });\n`,
+      );
+      const failed = await tsc([
+        "--noEmit",
+        "--strict",
+        "--module",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--types",
+        "node",
+        "bad.ts",
+      ]).then(
+        () => null,
+        (error: { stdout: string }) => error.stdout,
+      );
+      expect(failed).toMatch(/bad\.ts.*TS2353.*'text'/);
+    },
+    2 * MINUTES,
+  );
 
-  it("chats with a live server from import (ESM) and from require (CJS)", async () => {
-    const esm = await run("node", [join(consumer, "out", "chat.js"), server.url, "esm"], { cwd: consumer });
-    expect(JSON.parse(esm.stdout)).toEqual({ sent: "hello from import", got: "hello from import", same: true, refused: "NOT_FOUND 404" });
-    const cjs = await run("node", [join(consumer, "out", "chat-require.cjs"), server.url, "cjs"], { cwd: consumer });
-    expect(JSON.parse(cjs.stdout)).toEqual({ sent: "hello from require", got: "hello from require", same: true, refused: "BAD_REQUEST 400 message" });
-  }, 2 * MINUTES);
+  it(
+    "chats with a live server from import (ESM) and from require (CJS)",
+    async () => {
+      const esm = await run("node", [join(consumer, "out", "chat.js"), server.url, "esm"], { cwd: consumer });
+      expect(JSON.parse(esm.stdout)).toEqual({
+        sent: "hello from import",
+        got: "hello from import",
+        same: true,
+        refused: "NOT_FOUND 404",
+      });
+      const cjs = await run("node", [join(consumer, "out", "chat-require.cjs"), server.url, "cjs"], { cwd: consumer });
+      expect(JSON.parse(cjs.stdout)).toEqual({
+        sent: "hello from require",
+        got: "hello from require",
+        same: true,
+        refused: "BAD_REQUEST 400 message",
+      });
+    },
+    2 * MINUTES,
+  );
 
   it("bundles for a browser from the installed package, with nothing from Node", async () => {
-    await writeFile(join(consumer, "page.js"), `import { createChatClient } from "@causette/sdk";\nwindow.chat = createChatClient({ url: location.origin });\n`);
-    const bundle = await build({ entryPoints: [join(consumer, "page.js")], absWorkingDir: consumer, bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", metafile: true });
+    await writeFile(
+      join(consumer, "page.js"),
+      `import { createChatClient } from "@causette/sdk";\nwindow.chat = createChatClient({ url: location.origin });\n`,
+    );
+    const bundle = await build({
+      entryPoints: [join(consumer, "page.js")],
+      absWorkingDir: consumer,
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+      metafile: true,
+    });
     const inputs = Object.keys(bundle.metafile.inputs);
     expect(inputs.some((i) => i.includes("node_modules/@causette/sdk/dist/index.js"))).toBe(true);
     expect(inputs.filter((i) => /node_modules\/(ws|xmlhttprequest-ssl)\//.test(i))).toEqual([]);
   });
 
-  it("passes publint and Are the Types Wrong", async () => {
-    const lint = await run(bin("publint"), ["run", tarball, "--strict"]);
-    expect(lint.stdout).toMatch(/All good/);
-    const attw = await run(bin("attw"), [tarball, "--format", "ascii"]);
-    expect(attw.stdout).toMatch(/No problems found/);
-  }, 2 * MINUTES);
+  it(
+    "passes publint and Are the Types Wrong",
+    async () => {
+      const lint = await run(bin("publint"), ["run", tarball, "--strict"]);
+      expect(lint.stdout).toMatch(/All good/);
+      const attw = await run(bin("attw"), [tarball, "--format", "ascii"]);
+      expect(attw.stdout).toMatch(/No problems found/);
+    },
+    2 * MINUTES,
+  );
 });

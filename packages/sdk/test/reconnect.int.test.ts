@@ -1,5 +1,7 @@
-import { startServer, type TestServer } from "@causette/server/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { startServer, type TestServer } from "@causette/server/test-harness";
+
 import type { Message, Room } from "../src/index.ts";
 import { collect, FlakyNetwork, next, sdkUser, until, type SdkUser } from "./helpers.ts";
 
@@ -41,7 +43,8 @@ describe("after a reconnect", () => {
     const missed: Message[] = [];
     let live: Promise<Message> | undefined;
     await whileBobIsAway(async () => {
-      for (const text of ["missed 1", "missed 2", "missed 3"]) missed.push(await ana.chat.messages.send({ roomId: room.id, message: text }));
+      for (const text of ["missed 1", "missed 2", "missed 3"])
+        missed.push(await ana.chat.messages.send({ roomId: room.id, message: text }));
       // A message sent the moment Bob is back reaches his socket while his catch-up is still
       // waiting for its answers (made late on purpose): it must still be delivered after the three.
       network.ackDelay = 400;
@@ -54,7 +57,13 @@ describe("after a reconnect", () => {
     await until(() => received.length >= 5, 5_000, "the live message after the catch-up");
     // Anything doubled would show up within a moment.
     await new Promise((r) => setTimeout(r, 300));
-    expect(received.map((m) => m.message)).toEqual(["before the drop", "missed 1", "missed 2", "missed 3", "live after"]);
+    expect(received.map((m) => m.message)).toEqual([
+      "before the drop",
+      "missed 1",
+      "missed 2",
+      "missed 3",
+      "live after",
+    ]);
     expect(received.slice(1, 4)).toEqual(missed);
     expect(received[4]).toEqual(liveMessage);
   });
@@ -77,7 +86,9 @@ describe("after a reconnect", () => {
     });
     expect(updated.map((m) => [m.id, m.message])).toEqual([[toEdit.id, "edited while away"]]);
     expect(deleted.map((m) => m.id)).toEqual([toDelete.id]);
-    expect(receipts).toEqual([{ roomId: room.id, messageId: mine.id, state: "lu", version: expect.any(Number), userId: ana.user.id }]);
+    expect(receipts).toEqual([
+      { roomId: room.id, messageId: mine.id, state: "lu", version: expect.any(Number), userId: ana.user.id },
+    ]);
     expect(received).toEqual([]);
   });
 

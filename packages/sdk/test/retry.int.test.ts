@@ -1,5 +1,7 @@
-import type { TestServer } from "@causette/server/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { TestServer } from "@causette/server/test-harness";
+
 import type { Room } from "../src/index.ts";
 import { FlakyNetwork, sdkUser, twoInARoom, type SdkUser } from "./helpers.ts";
 
@@ -27,10 +29,18 @@ describe("a send whose answer is lost", () => {
       const response = await fetch(input, rest);
       expect(response.status).toBe(200);
       lost += 1;
-      return new Promise<Response>((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
+      return new Promise<Response>((_resolve, reject) =>
+        signal?.addEventListener("abort", () => reject(signal.reason)),
+      );
     };
     const chat = ana.chat;
-    const flakyChat = (await import("../src/index.ts")).createChatClient({ url: server.url, token: chat.auth.token(), fetch: flaky, timeout: 500, retryDelay: 50 });
+    const flakyChat = (await import("../src/index.ts")).createChatClient({
+      url: server.url,
+      token: chat.auth.token(),
+      fetch: flaky,
+      timeout: 500,
+      retryDelay: 50,
+    });
 
     const sent = await flakyChat.messages.send({ roomId: room.id, message: "sent once" });
     expect(lost).toBe(1);
@@ -50,11 +60,23 @@ describe("a send whose answer is lost", () => {
       attempts += 1;
       const { signal, ...rest } = init ?? {};
       await fetch(input, rest);
-      return new Promise<Response>((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
+      return new Promise<Response>((_resolve, reject) =>
+        signal?.addEventListener("abort", () => reject(signal.reason)),
+      );
     };
     const { createChatClient } = await import("../src/index.ts");
-    const chat = createChatClient({ url: server.url, token: ana.chat.auth.token(), fetch: black, timeout: 300, retries: 2, retryDelay: 20 });
-    await expect(chat.messages.send({ roomId: room.id, message: "never answered" })).rejects.toMatchObject({ code: "TIMEOUT", status: 0 });
+    const chat = createChatClient({
+      url: server.url,
+      token: ana.chat.auth.token(),
+      fetch: black,
+      timeout: 300,
+      retries: 2,
+      retryDelay: 20,
+    });
+    await expect(chat.messages.send({ roomId: room.id, message: "never answered" })).rejects.toMatchObject({
+      code: "TIMEOUT",
+      status: 0,
+    });
     expect(attempts).toBe(3);
     const stored = (await bob.chat.messages.list({ roomId: room.id })).filter((m) => m.message === "never answered");
     expect(stored).toHaveLength(1);

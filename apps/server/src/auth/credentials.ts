@@ -1,5 +1,5 @@
-import { signedCookie } from "cookie-parser";
 import { parse as parseCookies } from "cookie";
+import { signedCookie } from "cookie-parser";
 
 export const AUTH_COOKIE = "token";
 

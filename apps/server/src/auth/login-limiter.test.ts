@@ -1,9 +1,13 @@
 import { expect, it } from "vitest";
+
 import { LoginLimiter } from "./login-limiter.ts";
 
 it("blocks an email after its failures, only for the window, and not other emails", () => {
   let now = 0;
-  const limiter = new LoginLimiter({ email: { max: 3, windowMs: 60_000 }, address: { max: 100, windowMs: 60_000 } }, () => now);
+  const limiter = new LoginLimiter(
+    { email: { max: 3, windowMs: 60_000 }, address: { max: 100, windowMs: 60_000 } },
+    () => now,
+  );
   for (let i = 0; i < 3; i += 1) limiter.failed("Ana@example.com", "1.1.1.1");
   expect(limiter.retryAfter("ana@example.com", "2.2.2.2")).toBe(60);
   expect(limiter.retryAfter("bob@example.com", "1.1.1.1")).toBe(0);
@@ -13,7 +17,10 @@ it("blocks an email after its failures, only for the window, and not other email
 
 it("blocks an address that fails across many emails", () => {
   let now = 0;
-  const limiter = new LoginLimiter({ email: { max: 100, windowMs: 1000 }, address: { max: 5, windowMs: 10_000 } }, () => now);
+  const limiter = new LoginLimiter(
+    { email: { max: 100, windowMs: 1000 }, address: { max: 5, windowMs: 10_000 } },
+    () => now,
+  );
   for (let i = 0; i < 5; i += 1) limiter.failed(`user${i}@example.com`, "9.9.9.9");
   now = 2_500;
   expect(limiter.retryAfter("new@example.com", "9.9.9.9")).toBe(8);

@@ -1,4 +1,5 @@
 import argon2 from "argon2";
+
 import { AppError } from "../errors.ts";
 
 // OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.

@@ -17,7 +17,9 @@ export function createTokenIssuer(secret: string, expiresIn: string): TokenIssue
   // Given a string, jsonwebtoken first tries to read it as a PEM public key on every call, and that
   // failed attempt was the largest single cost of an authenticated request; a KeyObject skips it.
   const key = createSecretKey(Buffer.from(secret, "utf8"));
-  const probe = jwt.decode(jwt.sign({}, key, { algorithm: ALGORITHM, expiresIn: expiresIn as jwt.SignOptions["expiresIn"] }));
+  const probe = jwt.decode(
+    jwt.sign({}, key, { algorithm: ALGORITHM, expiresIn: expiresIn as jwt.SignOptions["expiresIn"] }),
+  );
   const claims = probe as { iat: number; exp: number };
   return {
     lifetimeMs: (claims.exp - claims.iat) * 1000,

@@ -1,5 +1,6 @@
-import { ErrorBodySchema, restRoutes, type RestRoute } from "@causette/contracts";
 import { z } from "zod";
+
+import { ErrorBodySchema, restRoutes, type RestRoute } from "@causette/contracts";
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
@@ -8,7 +9,9 @@ type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSc
  * they belong under `components.schemas`, so they are moved there and the references rewritten.
  */
 function schemaOf(schema: z.ZodType, io: "input" | "output", components: Record<string, unknown>): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema & { $defs?: Record<string, unknown> };
+  const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema & {
+    $defs?: Record<string, unknown>;
+  };
   const { $defs, $schema: _, ...rest } = json;
   const rewrite = (value: unknown) =>
     JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
@@ -88,7 +91,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     info: {
       title: "Causette",
       version: "0.1.0",
-      description: "Internal chat: accounts, private rooms, messages with receipts. Real time over socket.io on the same port.",
+      description:
+        "Internal chat: accounts, private rooms, messages with receipts. Real time over socket.io on the same port.",
     },
     paths,
     components: {

@@ -1,12 +1,14 @@
-import { restRoutes, type RestRoute } from "@causette/contracts";
 import type { Express, Request, Response } from "express";
 import type { z } from "zod";
+
+import { restRoutes, type RestRoute } from "@causette/contracts";
+
 import { badRequest } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type { Context } from "../trpc/context.ts";
 import { appRouter } from "../trpc/routers/_app.ts";
 import { createCallerFactory } from "../trpc/trpc.ts";
 import { sendError } from "./send-error.ts";
-import type { Logger } from "../logger.ts";
 
 type Procedure = (input: unknown) => Promise<unknown>;
 

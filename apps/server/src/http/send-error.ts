@@ -1,4 +1,5 @@
 import type { Response } from "express";
+
 import { statusOf, toAppError, toErrorBody } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+
 import type { ChatEvents } from "../services/index.ts";
 import { roomChannel, userChannel, type ChatServer } from "./types.ts";
 

@@ -1,11 +1,12 @@
 import { clientEventSchemas, type Ack, type ClientToServerEvents, type RoomRef } from "@causette/contracts";
+
 import { AppError, toAppError, toErrorBody } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Services } from "../services/index.ts";
 import { origin } from "./broadcaster.ts";
 import { TokenBucket } from "./token-bucket.ts";
-import { createTypingTracker } from "./typing.ts";
 import { roomChannel, type ChatSocket } from "./types.ts";
+import { createTypingTracker } from "./typing.ts";
 
 export interface HandlerDeps {
   services: Services;
@@ -42,7 +43,8 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
       const reply = typeof last === "function" ? (last as (response: Ack<T>) => void) : undefined;
       const payloads = reply ? args.slice(0, -1) : args;
       const run = async () => {
-        if (payloads.length > 1) throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
+        if (payloads.length > 1)
+          throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
         const parsed = clientEventSchemas[event].safeParse(payloads[0]);
         if (!parsed.success) throw parsed.error;
         return handle(parsed.data as never);
@@ -56,7 +58,8 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
         (data) => reply?.({ ok: true, data }),
         (error: unknown) => {
           const appError = toAppError(error);
-          if (appError.internal !== undefined) deps.logger.error({ err: appError.internal, event }, "socket handler failed");
+          if (appError.internal !== undefined)
+            deps.logger.error({ err: appError.internal, event }, "socket handler failed");
           reply?.({ ok: false, error: toErrorBody(appError).error });
         },
       );
@@ -81,9 +84,12 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
 
   on("send_message", async ({ sender, ...input }) => {
     if (sender !== undefined && sender !== caller.userId) {
-      throw new AppError("FORBIDDEN", "sender: must be your own user id", { issues: [{ path: "sender", message: "must be your own user id" }] });
+      throw new AppError("FORBIDDEN", "sender: must be your own user id", {
+        issues: [{ path: "sender", message: "must be your own user id" }],
+      });
     }
-    if (!sends.take()) throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
+    if (!sends.take())
+      throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
     typing.stop(input.roomId);
     return deps.services.messages.send(caller, input);
   });

@@ -1,4 +1,5 @@
 import { roomPartnersOf, type DatabasePool } from "@causette/db";
+
 import type { Logger } from "../logger.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
@@ -11,7 +12,8 @@ type Arrival = { id: string; handshake: { issued: number } };
  * one and stays quiet.
  */
 function isFirst(socket: Arrival, sockets: readonly Arrival[]): boolean {
-  const before = (a: Arrival, b: Arrival) => a.handshake.issued < b.handshake.issued || (a.handshake.issued === b.handshake.issued && a.id < b.id);
+  const before = (a: Arrival, b: Arrival) =>
+    a.handshake.issued < b.handshake.issued || (a.handshake.issued === b.handshake.issued && a.id < b.id);
   return !sockets.some((other) => other.id !== socket.id && before(other, socket));
 }
 
@@ -45,7 +47,8 @@ export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logge
           const partners = await roomPartnersOf(pool, userId);
           if (partners.length === 0) return;
           const online = await io.in(partners.map(userChannel)).fetchSockets();
-          for (const id of new Set(online.map((s) => s.data.userId))) socket.emit("presence", { userId: id, online: true });
+          for (const id of new Set(online.map((s) => s.data.userId)))
+            socket.emit("presence", { userId: id, online: true });
         })(),
       );
     },

@@ -1,12 +1,15 @@
 import type { Server as HttpServer } from "node:http";
-import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
-import type { DatabasePool } from "@causette/db";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { Server } from "socket.io";
+
+import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
+import type { DatabasePool } from "@causette/db";
+
+import type { AppConfig } from "../app.ts";
 import { bearerToken, cookieToken } from "../auth/credentials.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
-import type { AppConfig } from "../app.ts";
+import { AppError } from "../errors.ts";
 import { corsOptions } from "../http/cors.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatEvents, Services } from "../services/index.ts";
@@ -14,7 +17,6 @@ import { createBroadcaster } from "./broadcaster.ts";
 import { registerHandlers } from "./handlers.ts";
 import { createPresence } from "./presence.ts";
 import { userChannel, type ChatServer } from "./types.ts";
-import { AppError } from "../errors.ts";
 
 export interface Realtime {
   io: ChatServer;

@@ -1,10 +1,6 @@
-import type {
-  ClientToServerEvents,
-  InterServerEvents,
-  ServerToClientEvents,
-  SocketData,
-} from "@causette/contracts";
 import type { Server, Socket } from "socket.io";
+
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from "@causette/contracts";
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -22,7 +22,10 @@ export function createTypingTracker(socket: ChatSocket) {
     update(roomId: number, isTyping: boolean) {
       if (!isTyping) return stop(roomId);
       clearTimeout(timers.get(roomId));
-      timers.set(roomId, setTimeout(() => stop(roomId), TYPING_TTL_MS));
+      timers.set(
+        roomId,
+        setTimeout(() => stop(roomId), TYPING_TTL_MS),
+      );
       emit(roomId, true);
     },
     stop,

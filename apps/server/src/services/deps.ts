@@ -1,4 +1,5 @@
 import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
+
 import type { LoginLimiter } from "../auth/login-limiter.ts";
 import type { PasswordHasher } from "../auth/passwords.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";

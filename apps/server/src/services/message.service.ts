@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 import type {
   Message,
   MessageEditInput,
@@ -16,7 +18,7 @@ import {
   searchMessages,
   type MessageRow,
 } from "@causette/db";
-import type { z } from "zod";
+
 import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import { assertMember, roomNotFound } from "./room.service.ts";
@@ -67,7 +69,9 @@ export function createMessageService(deps: ServiceDeps) {
       }
       // Nothing inserted: either a retry of a stored send, or no room the caller may write to.
       await assertMember(deps, caller, input.roomId);
-      const first = clientId ? await findMessageByClientId(deps.pool, { roomId: input.roomId, sender: caller.userId, clientId }) : null;
+      const first = clientId
+        ? await findMessageByClientId(deps.pool, { roomId: input.roomId, sender: caller.userId, clientId })
+        : null;
       if (!first) throw roomNotFound(input.roomId);
       return first;
     },
@@ -114,7 +118,13 @@ export function createMessageService(deps: ServiceDeps) {
       const updated = touched.find((m) => m.id === message.id);
       if (touched.length > 0) {
         deps.events.stateChanged(
-          { roomId: message.roomId, messageId: message.id, state: input.state, version: touched[0]!.version, userId: caller.userId },
+          {
+            roomId: message.roomId,
+            messageId: message.id,
+            state: input.state,
+            version: touched[0]!.version,
+            userId: caller.userId,
+          },
           touched,
         );
       }

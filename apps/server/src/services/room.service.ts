@@ -1,6 +1,8 @@
+import type { z } from "zod";
+
 import type { Changes, ChangesInputSchema, MarkReadInput, Room, RoomCreateInput } from "@causette/contracts";
 import { changesSince, ensureRoom, findUserById, isRoomMember, listRoomsOf } from "@causette/db";
-import type { z } from "zod";
+
 import { AppError, badRequest } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import type { MessageService } from "./message.service.ts";

@@ -1,4 +1,5 @@
 import type { Health } from "@causette/contracts";
+
 import type { ServiceDeps } from "./deps.ts";
 
 export function createSystemService(deps: ServiceDeps) {

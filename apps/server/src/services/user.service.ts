@@ -1,6 +1,8 @@
-import type { LoginInput, LoginOutput, RegisterInput, User, UserListInputSchema } from "@causette/contracts";
 import type { z } from "zod";
+
+import type { LoginInput, LoginOutput, RegisterInput, User, UserListInputSchema } from "@causette/contracts";
 import { ConflictError, findUserByEmail, findUserById, insertUser, listUsers } from "@causette/db";
+
 import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 

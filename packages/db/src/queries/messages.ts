@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { sql, type CommonQueryMethods } from "../slonik.ts";
 
 export const MESSAGE_STATES = ["ok", "recu", "lu"] as const;
@@ -67,15 +68,30 @@ export interface NewMessage {
  * statement is caught by the unique index and leaves a gap in the room's versions, which
  * catch-up by `version > since` tolerates.)
  */
-export async function insertMessages(db: CommonQueryMethods, inputs: readonly NewMessage[]): Promise<Array<MessageRow | null>> {
+export async function insertMessages(
+  db: CommonQueryMethods,
+  inputs: readonly NewMessage[],
+): Promise<Array<MessageRow | null>> {
   if (inputs.length === 0) return [];
   const rows = await db.any(sql.type(MessageRowSchema.extend({ ord: z.number() }))`
     WITH input AS (
       SELECT * FROM unnest(
-        ${sql.array(inputs.map((i) => i.roomId), "int8")},
-        ${sql.array(inputs.map((i) => i.sender), "int8")},
-        ${sql.array(inputs.map((i) => i.message), "text")},
-        ${sql.array(inputs.map((i) => i.clientId), "text")}
+        ${sql.array(
+          inputs.map((i) => i.roomId),
+          "int8",
+        )},
+        ${sql.array(
+          inputs.map((i) => i.sender),
+          "int8",
+        )},
+        ${sql.array(
+          inputs.map((i) => i.message),
+          "text",
+        )},
+        ${sql.array(
+          inputs.map((i) => i.clientId),
+          "text",
+        )}
       ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, ord)
     ),
     r AS (

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { sql, type CommonQueryMethods } from "../slonik.ts";
 import { MESSAGE_STATES, type MessageRow } from "./messages.ts";
 import type { UserRow } from "./users.ts";
@@ -45,11 +46,23 @@ const RoomRowSchema = z.object({
   createdAt: z.string(),
   version: z.number(),
   unread: z.number(),
-  lowId: z.number(), lowUsername: z.string(), lowEmail: z.string(), lowCreatedAt: z.string(),
-  highId: z.number(), highUsername: z.string(), highEmail: z.string(), highCreatedAt: z.string(),
-  lmId: z.number().nullable(), lmSender: z.number().nullable(), lmBody: z.string().nullable(),
-  lmState: z.enum(MESSAGE_STATES).nullable(), lmClientId: z.string().nullable(), lmVersion: z.number().nullable(),
-  lmCreatedAt: z.string().nullable(), lmEditedAt: z.string().nullable(), lmDeletedAt: z.string().nullable(),
+  lowId: z.number(),
+  lowUsername: z.string(),
+  lowEmail: z.string(),
+  lowCreatedAt: z.string(),
+  highId: z.number(),
+  highUsername: z.string(),
+  highEmail: z.string(),
+  highCreatedAt: z.string(),
+  lmId: z.number().nullable(),
+  lmSender: z.number().nullable(),
+  lmBody: z.string().nullable(),
+  lmState: z.enum(MESSAGE_STATES).nullable(),
+  lmClientId: z.string().nullable(),
+  lmVersion: z.number().nullable(),
+  lmCreatedAt: z.string().nullable(),
+  lmEditedAt: z.string().nullable(),
+  lmDeletedAt: z.string().nullable(),
 });
 type RoomRow = z.infer<typeof RoomRowSchema>;
 
@@ -86,11 +99,7 @@ function toRoomView(row: RoomRow): RoomView {
  * The user's rooms (or one of them), most recent activity first, with both participants, the last
  * message and the unread count, in one query whatever the number of rooms.
  */
-export async function listRoomsOf(
-  db: CommonQueryMethods,
-  userId: number,
-  onlyRoomId?: number,
-): Promise<RoomView[]> {
+export async function listRoomsOf(db: CommonQueryMethods, userId: number, onlyRoomId?: number): Promise<RoomView[]> {
   const only = onlyRoomId === undefined ? sql.fragment`` : sql.fragment`AND r.id = ${onlyRoomId}`;
   // Named: PostgreSQL plans this join once per connection instead of on every call (the plan cost
   // about as much as running it for a user in 200 rooms).

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { uniquely } from "../errors.ts";
 import { sql, type CommonQueryMethods } from "../slonik.ts";
 

@@ -1,4 +1,5 @@
 import { restRoutes } from "@causette/contracts";
+
 import { authedRoute, router } from "../trpc.ts";
 
 export const roomRouter = router({
@@ -8,6 +9,10 @@ export const roomRouter = router({
     ctx.http.status = created ? 201 : 200;
     return room;
   }),
-  changes: authedRoute(restRoutes["room.changes"]).query(({ ctx, input }) => ctx.services.rooms.changes(ctx.caller, input)),
-  markRead: authedRoute(restRoutes["room.markRead"]).mutation(({ ctx, input }) => ctx.services.rooms.markRead(ctx.caller, input)),
+  changes: authedRoute(restRoutes["room.changes"]).query(({ ctx, input }) =>
+    ctx.services.rooms.changes(ctx.caller, input),
+  ),
+  markRead: authedRoute(restRoutes["room.markRead"]).mutation(({ ctx, input }) =>
+    ctx.services.rooms.markRead(ctx.caller, input),
+  ),
 });

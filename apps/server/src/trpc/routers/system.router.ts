@@ -1,4 +1,5 @@
 import { restRoutes } from "@causette/contracts";
+
 import { publicRoute, router } from "../trpc.ts";
 
 export const systemRouter = router({

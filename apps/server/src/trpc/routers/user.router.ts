@@ -1,5 +1,6 @@
 import { restRoutes } from "@causette/contracts";
-import { publicRoute, authedRoute, router } from "../trpc.ts";
+
+import { authedRoute, publicRoute, router } from "../trpc.ts";
 
 export const userRouter = router({
   register: publicRoute(restRoutes["user.register"]).mutation(({ ctx, input }) => ctx.services.users.register(input)),
