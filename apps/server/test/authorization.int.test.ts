@@ -21,8 +21,16 @@ type Case =
   | { scope: "public"; input: (f: Fixture) => Record<string, unknown> }
   /** Needs a token, but reaches no room: answers about the caller only. */
   | { scope: "account"; input: (f: Fixture) => Record<string, unknown> }
-  /** Scoped to a room (and, for some, a message in it): members may, others get 404. */
-  | { scope: "room" | "message"; input: (f: Fixture) => Record<string, unknown>; allowed: readonly Role[] };
+  /**
+   * Scoped to a room (and, for some, a message in it): members may, others get 404. A member not
+   * allowed gets `refused` (403 by default; 409 for what a direct room cannot do at all).
+   */
+  | {
+      scope: "room" | "message";
+      input: (f: Fixture) => Record<string, unknown>;
+      allowed: readonly Role[];
+      refused?: 403 | 409;
+    };
 
 const MEMBERS = ["sender", "recipient"] as const;
 
@@ -43,12 +51,36 @@ const cases = {
   "user.list": { scope: "account", input: () => ({}) },
   "room.list": { scope: "account", input: () => ({}) },
   "room.create": { scope: "account", input: () => ({ participant: 1 }) },
+  "room.discover": { scope: "account", input: () => ({}) },
+  "room.get": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId }) },
+  "room.update": { scope: "room", allowed: [], refused: 409, input: (f) => ({ id: f.roomId, name: "renamed" }) },
+  "room.join": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId }) },
+  "room.listMembers": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId }) },
+  "room.addMembers": {
+    scope: "room",
+    allowed: [],
+    refused: 409,
+    input: (f) => ({ id: f.roomId, userIds: [outsider.user.id] }),
+  },
+  "room.removeMember": {
+    scope: "room",
+    allowed: [],
+    refused: 409,
+    input: (f) => ({ id: f.roomId, userId: pair.b.user.id }),
+  },
+  "room.setMemberRole": {
+    scope: "room",
+    allowed: [],
+    refused: 409,
+    input: (f) => ({ id: f.roomId, userId: pair.b.user.id, role: "admin" }),
+  },
   "room.changes": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId, since: 0 }) },
   "room.markRead": {
     scope: "message",
     allowed: ["recipient"],
     input: (f) => ({ id: f.roomId, messageId: f.messageId }),
   },
+  "message.receipts": { scope: "message", allowed: MEMBERS, input: (f) => ({ id: f.messageId }) },
   "message.search": { scope: "room", allowed: MEMBERS, input: (f) => ({ q: "secret", roomId: f.roomId }) },
   "message.list": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId }) },
   "message.send": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId, message: "secret hello" }) },
@@ -180,7 +212,7 @@ describe("authorization table", () => {
     },
   );
 
-  it.each(scoped)("%s: members answer as the table says (allowed 2xx, the other member 403)", async (name, route) => {
+  it.each(scoped)("%s: members answer as the table says (allowed 2xx, the others 403 or 409)", async (name, route) => {
     const entry = cases[name] as Extract<Case, { allowed: readonly Role[] }>;
     for (const role of MEMBERS) {
       const message = await send(pair.a, pair.room.id, "secret message");
@@ -191,10 +223,11 @@ describe("authorization table", () => {
         expect(res.status, `${role}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(200);
         expect(res.status).toBeLessThan(300);
       } else {
-        expect(res.status, role).toBe(403);
-        expect(res.body.error.code).toBe("FORBIDDEN");
+        const refused = entry.refused ?? 403;
+        expect(res.status, role).toBe(refused);
+        expect(res.body.error.code).toBe(refused === 403 ? "FORBIDDEN" : "CONFLICT");
         expect(await roomVersion()).toBe(before);
-        expect(await trpcStatus(userOf(role).token, name, route, input)).toBe(403);
+        expect(await trpcStatus(userOf(role).token, name, route, input)).toBe(refused);
       }
     }
   });
