@@ -12,6 +12,7 @@ import {
   deriveStates,
   listMembers,
   memberOf,
+  nonMembers,
   removeMember,
   setMemberRole,
   successorOf,
@@ -22,6 +23,7 @@ import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import type { MessageService } from "./message.service.ts";
 import { assertGroup, assertManager, assertRoomFor, assertUsersExist, memberAccess } from "./room.service.ts";
+import { transact } from "./transact.ts";
 
 function notAMember(roomId: number, userId: number): AppError {
   const message = `user ${userId} is not a member of room ${roomId}`;
@@ -44,18 +46,18 @@ export function createMemberService(deps: ServiceDeps, messages: MessageService)
 
     /** Adds the users not in the group yet (owner or admin); answers them. */
     async add(caller: Caller, input: MembersAddInput): Promise<Member[]> {
-      const { version, added } = await deps.pool.transaction(async (tx) => {
+      const { version, added } = await transact(deps.pool, async (tx) => {
         const access = await memberAccess(tx, caller, input.id, true);
         assertGroup(access);
         assertManager(access, "add members");
         await assertUsersExist(tx, input.userIds, "userIds", input.userIds);
-        const result = await addMembers(tx, input.id, input.userIds);
-        // Thrown inside the transaction: nobody is added.
-        assertRoomFor(deps, access.memberCount + result.added.length, "userIds");
-        return result;
+        const fresh = await nonMembers(tx, input.id, input.userIds);
+        if (fresh.length === 0) return { version: 0, added: [] };
+        assertRoomFor(deps, access.memberCount + fresh.length, "userIds");
+        return addMembers(tx, input.id, fresh);
       });
       for (const member of added) {
-        deps.events.memberJoined({ roomId: input.id, user: member.user, role: member.role, version: version! });
+        deps.events.memberJoined({ roomId: input.id, user: member.user, role: member.role, version });
       }
       return [...added];
     },
@@ -68,7 +70,7 @@ export function createMemberService(deps: ServiceDeps, messages: MessageService)
     async remove(caller: Caller, input: MemberRefInput): Promise<{ ok: true }> {
       const leaving = input.userId === caller.userId;
       const reason = leaving ? "left" : "removed";
-      const { version, heir, touched } = await deps.pool.transaction(async (tx) => {
+      const { version, heir, touched } = await transact(deps.pool, async (tx) => {
         const access = await memberAccess(tx, caller, input.id, true);
         assertGroup(access);
         const target = await targetOf(tx, input.id, input.userId);
@@ -91,7 +93,7 @@ export function createMemberService(deps: ServiceDeps, messages: MessageService)
 
     /** Makes a member an admin or an admin a member: the owner only; the owner's own role stays. */
     async setRole(caller: Caller, input: MemberSetRoleInput): Promise<Member> {
-      const result = await deps.pool.transaction(async (tx) => {
+      const result = await transact(deps.pool, async (tx) => {
         const access = await memberAccess(tx, caller, input.id, true);
         assertGroup(access);
         if (access.role !== "owner") {

@@ -27,6 +27,7 @@ import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import { assertMember, roomNotFound } from "./room.service.ts";
 import { createSendBatcher } from "./send-batcher.ts";
+import { transact } from "./transact.ts";
 
 const RANK = { ok: 0, recu: 1, lu: 2 } as const;
 
@@ -133,7 +134,7 @@ export function createMessageService(deps: ServiceDeps) {
       }
       if (input.state === "ok" || RANK[input.state] <= RANK[message.state]) return message;
       const state = input.state;
-      const result = await deps.pool.transaction(async (tx) => {
+      const result = await transact(deps.pool, async (tx) => {
         // The room's lock orders position moves, so the positions each move reads are the latest.
         const room = await roomAccess(tx, message.roomId, caller.userId, true);
         if (!room?.role) throw messageNotFound(input.id);

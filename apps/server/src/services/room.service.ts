@@ -34,6 +34,7 @@ import {
 import { AppError, badRequest } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import type { MessageService } from "./message.service.ts";
+import { transact } from "./transact.ts";
 
 export function roomNotFound(roomId: number): AppError {
   return new AppError("NOT_FOUND", `No room with id ${roomId}`);
@@ -132,7 +133,7 @@ export function createRoomService(deps: ServiceDeps, messages: MessageService) {
     if (members.length + 1 > deps.maxGroupMembers) {
       throw badRequest("participants", `a group holds at most ${deps.maxGroupMembers} members, the owner included`);
     }
-    const id = await deps.pool.transaction(async (tx) => {
+    const id = await transact(deps.pool, async (tx) => {
       await assertUsersExist(tx, members, "participants", input.participants);
       return insertGroup(tx, {
         owner: caller.userId,
@@ -164,7 +165,7 @@ export function createRoomService(deps: ServiceDeps, messages: MessageService) {
     },
 
     async update(caller: Caller, input: RoomUpdateInput): Promise<Room> {
-      const version = await deps.pool.transaction(async (tx) => {
+      const version = await transact(deps.pool, async (tx) => {
         const access = await memberAccess(tx, caller, input.id, true);
         assertGroup(access);
         assertManager(access, "change the room");
@@ -181,7 +182,7 @@ export function createRoomService(deps: ServiceDeps, messages: MessageService) {
 
     /** Joins a public group; a member already in it gets the room as it is. */
     async join(caller: Caller, roomId: number): Promise<Room> {
-      const joined = await deps.pool.transaction(async (tx) => {
+      const joined = await transact(deps.pool, async (tx) => {
         const access = await roomAccess(tx, roomId, caller.userId, true);
         if (access?.role) return null;
         if (access?.kind !== "group" || access.visibility !== "public") throw roomNotFound(roomId);
@@ -190,7 +191,7 @@ export function createRoomService(deps: ServiceDeps, messages: MessageService) {
       });
       const room = await view(caller, roomId);
       for (const member of joined?.added ?? []) {
-        deps.events.memberJoined({ roomId, user: member.user, role: member.role, version: joined!.version! });
+        deps.events.memberJoined({ roomId, user: member.user, role: member.role, version: joined!.version });
       }
       return room;
     },

@@ -41,28 +41,34 @@ function bumpRoom(roomId: number, memberDelta: number) {
     WHERE id = ${roomId} RETURNING version`;
 }
 
+/** Which of `userIds` are not members of the room yet. */
+export function nonMembers(
+  db: CommonQueryMethods,
+  roomId: number,
+  userIds: readonly number[],
+): Promise<readonly number[]> {
+  return db.anyFirst(sql.type(z.object({ id: z.number() }))`
+    SELECT u AS id FROM unnest(${sql.array([...userIds], "int8")}) AS u
+    WHERE NOT EXISTS (SELECT 1 FROM room_members WHERE room_id = ${roomId} AND user_id = u)`);
+}
+
 /**
- * Adds the users who are not members yet (as `member`, caught up to the room's last message), at
- * one new room version; answers them, none (and no new version) when all were members already.
- * The caller holds the room's lock.
+ * Adds users who are not members (see nonMembers) as `member`, caught up to the room's last
+ * message, at one new room version. The caller holds the room's lock.
  */
 export async function addMembers(
   db: CommonQueryMethods,
   roomId: number,
   userIds: readonly number[],
-): Promise<{ version: number | null; added: readonly MemberRow[] }> {
-  const fresh = await db.anyFirst(sql.type(z.object({ id: z.number() }))`
-    SELECT u AS id FROM unnest(${sql.array([...userIds], "int8")}) AS u
-    WHERE NOT EXISTS (SELECT 1 FROM room_members WHERE room_id = ${roomId} AND user_id = u)`);
-  if (fresh.length === 0) return { version: null, added: [] };
-  const version = await db.oneFirst(sql.type(z.object({ version: z.number() }))`${bumpRoom(roomId, fresh.length)}`);
+): Promise<{ version: number; added: readonly MemberRow[] }> {
+  const version = await db.oneFirst(sql.type(z.object({ version: z.number() }))`${bumpRoom(roomId, userIds.length)}`);
+  const ids = sql.array([...userIds], "int8");
   const added = await db.any(sql.type(MemberRowSchema)`
     WITH r AS (SELECT coalesce(last_message_id, 0) AS last, message_seq FROM rooms WHERE id = ${roomId}),
-    gone AS (DELETE FROM room_departures WHERE room_id = ${roomId} AND user_id = ANY(${sql.array([...fresh], "int8")})),
+    gone AS (DELETE FROM room_departures WHERE room_id = ${roomId} AND user_id = ANY(${ids})),
     rm AS (
       INSERT INTO room_members (room_id, user_id, role, delivered_id, read_id, read_seq, version)
-      SELECT ${roomId}, u, 'member', r.last, r.last, r.message_seq, ${version}
-      FROM r, unnest(${sql.array([...fresh], "int8")}) AS u
+      SELECT ${roomId}, u, 'member', r.last, r.last, r.message_seq, ${version} FROM r, unnest(${ids}) AS u
       RETURNING user_id, role, joined_at
     )
     SELECT ${memberColumns} FROM rm JOIN users u ON u.id = rm.user_id ORDER BY rm.user_id`);
