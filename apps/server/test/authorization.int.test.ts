@@ -240,3 +240,102 @@ describe("authorization table", () => {
     expect(search).toEqual([]);
   });
 });
+
+/**
+ * The same table for groups, by role: every room- or message-scoped route, called by the owner, an
+ * admin, a member, a removed member and an outsider. Members answer as `allowed` says (2xx, else
+ * 403, nothing changed); the removed member and the outsider get 404 as for a room that does not
+ * exist, and nothing changes.
+ */
+type GroupRole = "owner" | "admin" | "member" | "removed" | "outsider";
+const GROUP_ROLES: readonly GroupRole[] = ["owner", "admin", "member", "removed", "outsider"];
+const ANY_MEMBER = ["owner", "admin", "member"] as const;
+const MANAGERS = ["owner", "admin"] as const;
+
+interface GroupFixture {
+  roomId: number;
+  /** A message from `target`, a plain member nobody in the table plays. */
+  messageId: number;
+  target: number;
+  /** A user in no group yet, to add. */
+  newcomer: number;
+}
+
+type ScopedProcedure = {
+  [K in RestProcedure]: (typeof cases)[K]["scope"] extends "room" | "message" ? K : never;
+}[RestProcedure];
+
+const groupCases: Record<
+  ScopedProcedure,
+  { allowed: readonly GroupRole[]; input: (f: GroupFixture) => Record<string, unknown> }
+> = {
+  "room.get": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId }) },
+  "room.update": { allowed: MANAGERS, input: (f) => ({ id: f.roomId, name: "renamed" }) },
+  "room.join": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId }) },
+  "room.listMembers": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId }) },
+  "room.addMembers": { allowed: MANAGERS, input: (f) => ({ id: f.roomId, userIds: [f.newcomer] }) },
+  "room.removeMember": { allowed: MANAGERS, input: (f) => ({ id: f.roomId, userId: f.target }) },
+  "room.setMemberRole": { allowed: ["owner"], input: (f) => ({ id: f.roomId, userId: f.target, role: "admin" }) },
+  "room.changes": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId, since: 0 }) },
+  "room.markRead": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId, messageId: f.messageId }) },
+  "message.receipts": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId }) },
+  "message.search": { allowed: ANY_MEMBER, input: (f) => ({ q: "secret", roomId: f.roomId }) },
+  "message.list": { allowed: ANY_MEMBER, input: (f) => ({ roomId: f.roomId }) },
+  "message.send": { allowed: ANY_MEMBER, input: (f) => ({ roomId: f.roomId, message: "secret hello" }) },
+  // Only the sender edits or deletes, whatever their role.
+  "message.edit": { allowed: [], input: (f) => ({ id: f.messageId, message: "secret edited" }) },
+  "message.setState": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId, state: "lu" }) },
+  "message.delete": { allowed: [], input: (f) => ({ id: f.messageId }) },
+};
+
+describe("authorization by role in groups", () => {
+  let players: Record<GroupRole | "target", TestUser>;
+
+  beforeAll(async () => {
+    const names = [...GROUP_ROLES, "target"] as const;
+    const users = await Promise.all(names.map((name) => signUp(server.url, `g_${name}`)));
+    players = Object.fromEntries(names.map((name, i) => [name, users[i]!])) as typeof players;
+  });
+
+  /** A fresh group: owner, admin, member, target; the removed player was in it and was removed. */
+  async function groupFixture(): Promise<GroupFixture> {
+    const { owner, admin, member, removed, target } = players;
+    const created = await owner.api.post<{ id: number }>("/api/room/", {
+      name: "secret group",
+      participants: [admin, member, removed, target].map((p) => p.user.id),
+    });
+    const roomId = created.body.id;
+    await owner.api.patch(`/api/room/${roomId}/members/${admin.user.id}`, { role: "admin" });
+    await owner.api.delete(`/api/room/${roomId}/members/${removed.user.id}`);
+    const message = await send(target, roomId, "secret message");
+    const newcomer = await signUp(server.url, "g_new");
+    return { roomId, messageId: message.id, target: target.user.id, newcomer: newcomer.user.id };
+  }
+
+  it("covers every room- or message-scoped route", () => {
+    expect(Object.keys(groupCases).sort()).toEqual(scoped.map(([name]) => name).sort());
+  });
+
+  const matrix = scoped.flatMap(([name, route]) => GROUP_ROLES.map((role) => [name, role, route] as const));
+  it.each(matrix)("%s as %s", async (name, role, route) => {
+    const entry = groupCases[name as ScopedProcedure];
+    const f = await groupFixture();
+    const version = async () =>
+      (await players.owner.api.get<Changes>(`/api/room/${f.roomId}/changes?since=0`)).body.version;
+    const before = await version();
+    const input = entry.input(f);
+    const caller = players[role];
+    const res = await restCall(caller.api, route, input);
+    if (entry.allowed.includes(role)) {
+      expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(200);
+      expect(res.status).toBeLessThan(300);
+      return;
+    }
+    const expected = role === "removed" || role === "outsider" ? 404 : 403;
+    expect(res.status, JSON.stringify(res.body)).toBe(expected);
+    expect(res.body.error.code).toBe(expected === 404 ? "NOT_FOUND" : "FORBIDDEN");
+    if (expected === 404) expect(JSON.stringify(res.body)).not.toMatch(/secret/);
+    expect(await trpcStatus(caller.token, name, route, input)).toBe(expected);
+    expect(await version()).toBe(before);
+  });
+});
