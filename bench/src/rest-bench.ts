@@ -261,7 +261,7 @@ function baselineServer(pool: DatabasePool, userId: number): Server {
       res.status(404).json({ error: "not found" });
       return;
     }
-    res.json(await listMessages(pool, roomId, { before, limit: PAGE }));
+    res.json(await listMessages(pool, roomId, { before, limit: PAGE }, userId));
   });
   return app.listen(0, "127.0.0.1");
 }

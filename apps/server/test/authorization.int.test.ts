@@ -83,7 +83,15 @@ const cases = {
   "message.receipts": { scope: "message", allowed: MEMBERS, input: (f) => ({ id: f.messageId }) },
   "message.search": { scope: "room", allowed: MEMBERS, input: (f) => ({ q: "secret", roomId: f.roomId }) },
   "message.list": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId }) },
-  "message.send": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId, message: "secret hello" }) },
+  // A thread reply that quotes: the room decides, then the parent and quoted message must be in it.
+  "message.send": {
+    scope: "room",
+    allowed: MEMBERS,
+    input: (f) => ({ roomId: f.roomId, message: "secret hello", parentId: f.messageId, quotedId: f.messageId }),
+  },
+  "message.thread": { scope: "message", allowed: MEMBERS, input: (f) => ({ id: f.messageId }) },
+  "message.react": { scope: "message", allowed: MEMBERS, input: (f) => ({ id: f.messageId, emoji: "👍" }) },
+  "message.unreact": { scope: "message", allowed: MEMBERS, input: (f) => ({ id: f.messageId, emoji: ":tada:" }) },
   "message.edit": {
     scope: "message",
     allowed: ["sender"],
@@ -281,7 +289,13 @@ const groupCases: Record<
   "message.receipts": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId }) },
   "message.search": { allowed: ANY_MEMBER, input: (f) => ({ q: "secret", roomId: f.roomId }) },
   "message.list": { allowed: ANY_MEMBER, input: (f) => ({ roomId: f.roomId }) },
-  "message.send": { allowed: ANY_MEMBER, input: (f) => ({ roomId: f.roomId, message: "secret hello" }) },
+  "message.send": {
+    allowed: ANY_MEMBER,
+    input: (f) => ({ roomId: f.roomId, message: "secret hello", parentId: f.messageId, quotedId: f.messageId }),
+  },
+  "message.thread": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId }) },
+  "message.react": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId, emoji: "👍" }) },
+  "message.unreact": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId, emoji: ":tada:" }) },
   // Only the sender edits or deletes, whatever their role.
   "message.edit": { allowed: [], input: (f) => ({ id: f.messageId, message: "secret edited" }) },
   "message.setState": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId, state: "lu" }) },

@@ -52,6 +52,13 @@ describe("POST /api/chat/: send", () => {
       createdAt: expect.any(String),
       editedAt: null,
       deletedAt: null,
+      parentId: null,
+      quotedId: null,
+      quoted: null,
+      replyCount: 0,
+      lastReplyAt: null,
+      reactions: [],
+      mentions: [],
     });
     expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
   });

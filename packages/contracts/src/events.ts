@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 import { ErrorBodySchema } from "./errors.ts";
-import { ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
+import { ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema, SendOptionsShape } from "./message.ts";
 import { IdSchema } from "./primitives.ts";
 import {
   MemberChangeEventSchema,
@@ -25,6 +25,7 @@ export const SocketSendMessageSchema = z.strictObject({
   message: MessageTextSchema,
   sender: IdSchema.optional().describe("If given, must be the caller's id"),
   clientId: ClientIdSchema.optional(),
+  ...SendOptionsShape,
 });
 export type SocketSendMessage = z.infer<typeof SocketSendMessageSchema>;
 
@@ -50,6 +51,19 @@ export const MessageStateUpdateSchema = z.object({
   userId: IdSchema.describe("Who moved the state: the recipient"),
 });
 export type MessageStateUpdate = z.infer<typeof MessageStateUpdateSchema>;
+
+export const ReactionEventSchema = z.object({
+  roomId: IdSchema,
+  messageId: IdSchema,
+  emoji: z.string(),
+  userId: IdSchema.describe("Who reacted: a client whose own id this is sets `me` on its copy"),
+  version: z.number().int().positive(),
+  count: z.number().int().nonnegative().describe("How many members now react with this emoji"),
+});
+export type ReactionEvent = z.infer<typeof ReactionEventSchema>;
+
+export const MentionEventSchema = z.object({ roomId: IdSchema, message: MessageSchema });
+export type MentionEvent = z.infer<typeof MentionEventSchema>;
 
 export const TypingEventSchema = z.object({ roomId: IdSchema, userId: IdSchema, isTyping: z.boolean() });
 export type TypingEvent = z.infer<typeof TypingEventSchema>;
@@ -89,6 +103,10 @@ export interface ServerToClientEvents {
   member_joined: (event: MemberChangeEvent) => void;
   member_left: (event: MemberLeftEvent) => void;
   read_marker: (marker: ReadMarker) => void;
+  reaction_added: (event: ReactionEvent) => void;
+  reaction_removed: (event: ReactionEvent) => void;
+  /** To the mentioned user's private channel. */
+  mention: (event: MentionEvent) => void;
 }
 
 /** Payload schemas by event, for the server's validation and for clients that want them. */
@@ -113,6 +131,9 @@ export const serverEventSchemas = {
   member_joined: MemberChangeEventSchema,
   member_left: MemberLeftEventSchema,
   read_marker: ReadMarkerSchema,
+  reaction_added: ReactionEventSchema,
+  reaction_removed: ReactionEventSchema,
+  mention: MentionEventSchema,
 } as const satisfies Record<keyof ServerToClientEvents, z.ZodType>;
 
 // Nothing travels between server nodes but the adapter's own traffic.

@@ -19,6 +19,33 @@ export const ClientIdSchema = PlainTextSchema.min(1)
   .max(100)
   .describe("Chosen by the sender; the same one in the same room gives back the first message");
 
+/** A quote as it was when quoted: the original's sender and first characters. */
+export const QUOTE_EXCERPT_LENGTH = 200;
+export const QuotedSchema = z
+  .object({
+    id: IdSchema,
+    sender: IdSchema,
+    excerpt: z
+      .string()
+      .describe(`The original's first ${QUOTE_EXCERPT_LENGTH} characters when quoted; empty once deleted`),
+    deleted: z.boolean().describe("The original was deleted"),
+  })
+  .meta({ id: "Quoted" });
+export type Quoted = z.infer<typeof QuotedSchema>;
+
+export const ReactionSchema = z
+  .object({
+    emoji: z.string(),
+    count: z.number().int().positive(),
+    me: z
+      .boolean()
+      .describe(
+        "The caller reacted with it. Live broadcasts (`receive_message`, `message_updated`, `message_deleted`) serve every member at once and carry `false`: `reaction_added`/`reaction_removed` name the user",
+      ),
+  })
+  .meta({ id: "Reaction" });
+export type Reaction = z.infer<typeof ReactionSchema>;
+
 export const MessageSchema = z
   .object({
     id: IdSchema,
@@ -31,14 +58,27 @@ export const MessageSchema = z
     createdAt: TimestampSchema,
     editedAt: TimestampSchema.nullable(),
     deletedAt: TimestampSchema.nullable(),
+    parentId: IdSchema.nullable().describe("The thread's root, for a thread reply"),
+    quotedId: IdSchema.nullable().describe("The quoted message, for a quote reply"),
+    quoted: QuotedSchema.nullable(),
+    replyCount: z.number().int().nonnegative().describe("A root's thread replies (deleted ones not counted)"),
+    lastReplyAt: TimestampSchema.nullable(),
+    reactions: z.array(ReactionSchema).describe("Each emoji once, in the order first used"),
+    mentions: z.array(IdSchema).describe("The mentioned members' user ids"),
   })
   .meta({ id: "Message" });
 export type Message = z.infer<typeof MessageSchema>;
+
+export const SendOptionsShape = {
+  parentId: IdSchema.optional().describe("Reply in the thread of this top-level message of the room"),
+  quotedId: IdSchema.optional().describe("Quote this message of the room"),
+};
 
 export const SendMessageInputSchema = z.strictObject({
   roomId: IdSchema,
   message: MessageTextSchema,
   clientId: ClientIdSchema.optional(),
+  ...SendOptionsShape,
 });
 export type SendMessageInput = z.infer<typeof SendMessageInputSchema>;
 
@@ -54,6 +94,46 @@ export const MessageListInputSchema = z
     path: ["after"],
   });
 export type MessageListInput = z.input<typeof MessageListInputSchema>;
+
+export const ThreadListInputSchema = z
+  .strictObject({
+    id: IdSchema.describe("The thread's root"),
+    limit: LimitSchema(200, 50),
+    before: IdSchema.optional().describe("The replies just before this message id"),
+    after: IdSchema.optional().describe("The replies just after this message id"),
+  })
+  .refine((v) => v.before === undefined || v.after === undefined, {
+    message: "give `before` or `after`, not both",
+    path: ["after"],
+  });
+export type ThreadListInput = z.input<typeof ThreadListInputSchema>;
+
+export const MAX_DISTINCT_REACTIONS = 50;
+export const EMOJI_MAX_LENGTH = 32;
+
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+// The `v` flag (Unicode sets) knows emoji sequences; built at run time for TypeScript's ES2023 target.
+const RGI_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");
+/** Pictographs with their modifiers, joiners and presentation selectors (non-RGI sequences too). */
+const PICTOGRAPHIC =
+  /^(?=.*\p{Extended_Pictographic})[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]+$/u;
+const SHORT_NAME = /^:[\p{L}\p{N}_+'-]+:$/u;
+
+/** One emoji grapheme, or a `:short_name:`. */
+export function isReactionEmoji(value: string): boolean {
+  if (value.length === 0 || value.length > EMOJI_MAX_LENGTH) return false;
+  if (SHORT_NAME.test(value)) return true;
+  if ([...graphemes.segment(value)].length !== 1) return false;
+  return RGI_EMOJI.test(value) || PICTOGRAPHIC.test(value);
+}
+
+export const EmojiSchema = z
+  .string()
+  .refine(isReactionEmoji, `one emoji, or a :short_name: of at most ${EMOJI_MAX_LENGTH} characters`)
+  .describe("One emoji grapheme, or a `:short_name:` of at most 32 characters");
+
+export const ReactionInputSchema = z.strictObject({ id: IdSchema.describe("The message id"), emoji: EmojiSchema });
+export type ReactionInput = z.infer<typeof ReactionInputSchema>;
 
 export const MessageEditInputSchema = z.strictObject({ id: IdSchema, message: MessageTextSchema });
 export type MessageEditInput = z.infer<typeof MessageEditInputSchema>;

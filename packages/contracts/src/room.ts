@@ -32,6 +32,7 @@ export const RoomSchema = z
     createdAt: TimestampSchema,
     lastMessage: MessageSchema.nullable(),
     unread: z.number().int().nonnegative().describe("Messages from the other members not yet read by the caller"),
+    mentions: z.number().int().nonnegative().describe("Messages mentioning the caller not yet read by the caller"),
     version: z.number().int().nonnegative().describe("The room's change counter"),
   })
   .meta({ id: "Room" });

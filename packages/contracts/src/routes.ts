@@ -10,7 +10,9 @@ import {
   MessageSchema,
   MessageSearchInputSchema,
   MessageSetStateInputSchema,
+  ReactionInputSchema,
   SendMessageInputSchema,
+  ThreadListInputSchema,
 } from "./message.ts";
 import {
   ChangesSchema,
@@ -266,6 +268,37 @@ export const restRoutes = {
     tag: "chat",
     summary: "How far each other member got with the message (`ok`, `recu`, `lu`)",
   },
+  "message.thread": {
+    method: "get",
+    path: "/api/chat/:id/thread",
+    input: ThreadListInputSchema,
+    output: z.array(MessageSchema),
+    status: 200,
+    auth: true,
+    tag: "chat",
+    summary:
+      "A thread's replies (`:id` its root), oldest first: the latest `limit`, or those just `before` or `after` a message id",
+  },
+  "message.react": {
+    method: "post",
+    path: "/api/chat/:id/reactions",
+    input: ReactionInputSchema,
+    output: MessageSchema,
+    status: 200,
+    auth: true,
+    tag: "chat",
+    summary: "Add the caller's reaction `emoji` (a second add changes nothing); at most 50 distinct emoji a message",
+  },
+  "message.unreact": {
+    method: "delete",
+    path: "/api/chat/:id/reactions/:emoji",
+    input: ReactionInputSchema,
+    output: MessageSchema,
+    status: 200,
+    auth: true,
+    tag: "chat",
+    summary: "Remove the caller's reaction `emoji` (URL-encoded)",
+  },
   "message.list": {
     method: "get",
     path: "/api/chat/:id",
@@ -275,7 +308,8 @@ export const restRoutes = {
     auth: true,
     tag: "chat",
     params: { id: "roomId" },
-    summary: "A room's messages, oldest first: the latest `limit`, or those just `before` or `after` a message id",
+    summary:
+      "A room's messages without thread replies, oldest first: the latest `limit`, or those just `before` or `after` a message id",
   },
   "message.send": {
     method: "post",
@@ -285,7 +319,8 @@ export const restRoutes = {
     status: 201,
     auth: true,
     tag: "chat",
-    summary: "Send a message; the same `clientId` gives back the first one",
+    summary:
+      "Send a message (a thread reply with `parentId`, a quote with `quotedId`); the same `clientId` gives back the first one",
   },
   "message.edit": {
     method: "put",

@@ -17,6 +17,13 @@ const msg = (id: number, version: number, extra: Partial<Message> = {}): Message
   createdAt: "2026-01-01T00:00:00.000Z",
   editedAt: null,
   deletedAt: null,
+  parentId: null,
+  quotedId: null,
+  quoted: null,
+  replyCount: 0,
+  lastReplyAt: null,
+  reactions: [],
+  mentions: [],
   ...extra,
 });
 const tracker = () => new RoomTracker(7, { version: 10, maxMessageId: 100, participants: [ANA, BOB] });

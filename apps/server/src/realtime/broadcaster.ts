@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
+import type { MessageRow } from "@causette/db";
+
 import type { ChatEvents } from "../services/index.ts";
 import { roomChannel, userChannel, type ChatServer } from "./types.ts";
 
@@ -36,6 +38,15 @@ async function evict(io: ChatServer, roomId: number, userId: number): Promise<vo
   }
 }
 
+/**
+ * A message as every member receives it: one payload serves them all, so no reaction is marked as
+ * the receiver's (`me` false); `reaction_added`/`reaction_removed` name who reacted.
+ */
+const shared = (message: MessageRow): MessageRow =>
+  message.reactions.some((r) => r.me)
+    ? { ...message, reactions: message.reactions.map((r) => ({ ...r, me: false })) }
+    : message;
+
 /** The one place that turns committed writes into socket.io events, whatever surface they came from. */
 export function createBroadcaster(io: ChatServer): ChatEvents {
   const toRoom = (roomId: number) => {
@@ -45,9 +56,9 @@ export function createBroadcaster(io: ChatServer): ChatEvents {
   /** The room's sockets and the user's own (who may not have joined the room's channel). */
   const toRoomAndUser = (roomId: number, userId: number) => io.to([roomChannel(roomId), userChannel(userId)]);
   return {
-    messageCreated: (message) => toRoom(message.roomId).emit("receive_message", message),
-    messageUpdated: (message) => toRoom(message.roomId).emit("message_updated", message),
-    messageDeleted: (message) => toRoom(message.roomId).emit("message_deleted", message),
+    messageCreated: (message) => toRoom(message.roomId).emit("receive_message", shared(message)),
+    messageUpdated: (message) => toRoom(message.roomId).emit("message_updated", shared(message)),
+    messageDeleted: (message) => toRoom(message.roomId).emit("message_deleted", shared(message)),
     stateChanged: (change) => toRoom(change.roomId).emit("message_state_update", change),
     roomCreated: (room, [creator, ...others]) => {
       // The creator's view; the others' role is `member` (in a direct room, both are).
@@ -61,5 +72,8 @@ export function createBroadcaster(io: ChatServer): ChatEvents {
       toRoomAndUser(event.roomId, event.userId).emit("member_left", event);
     },
     roomUpdated: (room, version) => toRoom(room.id).emit("room_updated", { room, version }),
+    reaction: (event, payload) => toRoom(payload.roomId).emit(event, payload),
+    mentioned: (message, userIds) =>
+      io.to(userIds.map(userChannel)).emit("mention", { roomId: message.roomId, message: shared(message) }),
   };
 }

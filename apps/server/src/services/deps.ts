@@ -1,4 +1,4 @@
-import type { MemberChangeEvent, MemberLeftEvent, ReadMarker, RoomInfo } from "@causette/contracts";
+import type { MemberChangeEvent, MemberLeftEvent, ReactionEvent, ReadMarker, RoomInfo } from "@causette/contracts";
 import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 
 import type { LoginLimiter } from "../auth/login-limiter.ts";
@@ -39,6 +39,9 @@ export interface ChatEvents {
    */
   memberLeft(event: MemberLeftEvent): Promise<void>;
   roomUpdated(room: RoomInfo, version: number): void;
+  reaction(event: "reaction_added" | "reaction_removed", payload: ReactionEvent): void;
+  /** `mention` to each of `userIds`' private channel. */
+  mentioned(message: MessageRow, userIds: readonly number[]): void;
 }
 
 export interface ServiceDeps {

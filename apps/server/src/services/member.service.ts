@@ -82,7 +82,13 @@ export function createMemberService(deps: ServiceDeps, messages: MessageService)
         const successor = target.role === "owner" ? await successorOf(tx, input.id, input.userId) : null;
         const promoted = successor === null ? null : await setMemberRole(tx, input.id, successor, "owner", at);
         // The member may have been the last one holding messages back from `recu` or `lu`.
-        const changed = await deriveStates(tx, { roomId: input.id, after: target.readId, upTo: null, version: at });
+        const changed = await deriveStates(tx, {
+          roomId: input.id,
+          after: target.readId,
+          upTo: null,
+          version: at,
+          viewer: null,
+        });
         return { version: at, heir: promoted?.member ?? null, touched: changed };
       });
       await deps.events.memberLeft({ roomId: input.id, userId: input.userId, reason, version });

@@ -6,25 +6,32 @@ import type {
   MessageListInputSchema,
   MessageSearchInputSchema,
   MessageSetStateInput,
+  ReactionInput,
   Receipt,
   SendMessageInput,
+  ThreadListInputSchema,
 } from "@causette/contracts";
 import {
+  addReaction,
   deleteMessage,
   deriveStates,
   editMessage,
   findMessage,
   findMessageByClientId,
   listMessages,
+  listThread,
+  MAX_DISTINCT_REACTIONS,
   moveCursor,
   receiptsOf,
+  removeReaction,
   roomAccess,
   searchMessages,
   type MessageRow,
 } from "@causette/db";
 
-import { AppError } from "../errors.ts";
+import { AppError, badRequest } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
+import { parseMentions } from "./mentions.ts";
 import { assertMember, roomNotFound } from "./room.service.ts";
 import { createSendBatcher } from "./send-batcher.ts";
 import { transact } from "./transact.ts";
@@ -40,7 +47,7 @@ export function createMessageService(deps: ServiceDeps) {
 
   /** The message, if it is in a room the caller is in; otherwise as if it did not exist. */
   async function visibleMessage(caller: Caller, id: number): Promise<MessageRow> {
-    const message = await findMessage(deps.pool, id);
+    const message = await findMessage(deps.pool, id, caller.userId);
     if (!message) throw messageNotFound(id);
     try {
       await assertMember(deps, caller, message.roomId);
@@ -68,6 +75,47 @@ export function createMessageService(deps: ServiceDeps) {
     }
   }
 
+  /**
+   * A thread's root must be a top-level message of the room, a quoted message a message of the room:
+   * 400 naming the field otherwise (after the 404 of a room the caller is not in).
+   */
+  async function assertReferences(caller: Caller, input: SendMessageInput): Promise<void> {
+    await assertMember(deps, caller, input.roomId);
+    const inRoom = async (id: number | undefined) => {
+      if (id === undefined) return undefined;
+      const found = await findMessage(deps.pool, id, null);
+      return found?.roomId === input.roomId ? found : null;
+    };
+    const [parent, quoted] = await Promise.all([inRoom(input.parentId), inRoom(input.quotedId)]);
+    if (parent === null) throw badRequest("parentId", "must be a message of this room");
+    if (parent?.parentId != null) {
+      throw badRequest("parentId", "threads are one level: reply to the thread's root");
+    }
+    if (quoted === null) throw badRequest("quotedId", "must be a message of this room");
+  }
+
+  /** `mention` to each newly mentioned member's private channel. */
+  function announceMentions(message: MessageRow, userIds: readonly number[]) {
+    if (userIds.length > 0) deps.events.mentioned(message, userIds);
+  }
+
+  function announceReaction(
+    event: "reaction_added" | "reaction_removed",
+    message: MessageRow,
+    emoji: string,
+    userId: number,
+  ) {
+    const count = message.reactions.find((r) => r.emoji === emoji)?.count ?? 0;
+    deps.events.reaction(event, {
+      roomId: message.roomId,
+      messageId: message.id,
+      emoji,
+      userId,
+      version: message.version,
+      count,
+    });
+  }
+
   async function ownMessage(caller: Caller, id: number): Promise<MessageRow> {
     const message = await visibleMessage(caller, id);
     if (message.sender !== caller.userId) {
@@ -80,20 +128,30 @@ export function createMessageService(deps: ServiceDeps) {
   return {
     async send(caller: Caller, input: SendMessageInput): Promise<Message> {
       const clientId = input.clientId ?? null;
+      if (input.parentId !== undefined || input.quotedId !== undefined) await assertReferences(caller, input);
       const stored = await sends.insert({
         roomId: input.roomId,
         sender: caller.userId,
         message: input.message,
         clientId,
+        parentId: input.parentId ?? null,
+        quotedId: input.quotedId ?? null,
+        mentions: parseMentions(input.message),
       });
       if (stored) {
-        deps.events.messageCreated(stored);
-        return stored;
+        deps.events.messageCreated(stored.message);
+        if (stored.root) deps.events.messageUpdated(stored.root);
+        announceMentions(stored.message, stored.message.mentions);
+        return stored.message;
       }
       // Nothing inserted: either a retry of a stored send, or no room the caller may write to.
       await assertMember(deps, caller, input.roomId);
       const first = clientId
-        ? await findMessageByClientId(deps.pool, { roomId: input.roomId, sender: caller.userId, clientId })
+        ? await findMessageByClientId(
+            deps.pool,
+            { roomId: input.roomId, sender: caller.userId, clientId },
+            caller.userId,
+          )
         : null;
       if (!first) throw roomNotFound(input.roomId);
       return first;
@@ -101,23 +159,70 @@ export function createMessageService(deps: ServiceDeps) {
 
     async list(caller: Caller, input: z.output<typeof MessageListInputSchema>): Promise<Message[]> {
       await assertMember(deps, caller, input.roomId);
-      return listMessages(deps.pool, input.roomId, input);
+      return listMessages(deps.pool, input.roomId, input, caller.userId);
+    },
+
+    /** A thread's replies; `id` is its root (a thread reply has no thread of its own). */
+    async thread(caller: Caller, input: z.output<typeof ThreadListInputSchema>): Promise<Message[]> {
+      const root = await visibleMessage(caller, input.id);
+      if (root.parentId !== null) throw badRequest("id", "a thread reply has no thread: ask for its root's");
+      return listThread(deps.pool, root.id, input, caller.userId);
     },
 
     async edit(caller: Caller, input: MessageEditInput): Promise<Message> {
       const message = await ownMessage(caller, input.id);
-      const edited = await editMessage(deps.pool, { ...input, roomId: message.roomId, sender: caller.userId });
+      const edited = await editMessage(deps.pool, {
+        ...input,
+        roomId: message.roomId,
+        sender: caller.userId,
+        mentions: parseMentions(input.message),
+      });
       if (!edited) throw new AppError("NOT_FOUND", `Message ${input.id} was deleted`);
       deps.events.messageUpdated(edited);
+      announceMentions(
+        edited,
+        edited.mentions.filter((id) => !message.mentions.includes(id)),
+      );
       return edited;
     },
 
     async delete(caller: Caller, id: number): Promise<Message> {
       const message = await ownMessage(caller, id);
-      const deleted = await deleteMessage(deps.pool, { id, roomId: message.roomId, sender: caller.userId });
+      const [deleted, ...touched] = await deleteMessage(deps.pool, {
+        id,
+        roomId: message.roomId,
+        sender: caller.userId,
+      });
       if (!deleted) throw new AppError("NOT_FOUND", `Message ${id} was deleted`);
       deps.events.messageDeleted(deleted);
+      // Its quotes (now showing it deleted) and its thread's root (one reply less).
+      for (const other of touched) deps.events.messageUpdated(other);
       return deleted;
+    },
+
+    /** Adds the caller's reaction; a second add answers the message as it is. */
+    async react(caller: Caller, input: ReactionInput): Promise<Message> {
+      const message = await visibleMessage(caller, input.id);
+      const reacted = await addReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId });
+      if (reacted) {
+        announceReaction("reaction_added", reacted, input.emoji, caller.userId);
+        return reacted;
+      }
+      const now = await visibleMessage(caller, input.id);
+      if (now.deletedAt) throw new AppError("NOT_FOUND", `Message ${input.id} was deleted`);
+      if (!now.reactions.some((r) => r.emoji === input.emoji) && now.reactions.length >= MAX_DISTINCT_REACTIONS) {
+        throw badRequest("emoji", `a message holds at most ${MAX_DISTINCT_REACTIONS} distinct emoji`);
+      }
+      return now;
+    },
+
+    /** Removes the caller's reaction; without one, answers the message as it is. */
+    async unreact(caller: Caller, input: ReactionInput): Promise<Message> {
+      const message = await visibleMessage(caller, input.id);
+      const unreacted = await removeReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId });
+      if (!unreacted) return visibleMessage(caller, input.id);
+      announceReaction("reaction_removed", unreacted, input.emoji, caller.userId);
+      return unreacted;
     },
 
     /**
@@ -147,7 +252,13 @@ export function createMessageService(deps: ServiceDeps) {
         if (!moved) return null;
         const after = state === "lu" ? moved.readBefore : moved.deliveredBefore;
         const version = room.version + 1;
-        const touched = await deriveStates(tx, { roomId: message.roomId, after, upTo: message.id, version });
+        const touched = await deriveStates(tx, {
+          roomId: message.roomId,
+          after,
+          upTo: message.id,
+          version,
+          viewer: caller.userId,
+        });
         return { moved, touched, version: touched.length > 0 ? version : room.version };
       });
       if (result) {

@@ -198,7 +198,11 @@ export function createRoomService(deps: ServiceDeps, messages: MessageService) {
 
     async changes(caller: Caller, input: z.output<typeof ChangesInputSchema>): Promise<Changes> {
       const access = await memberAccess(deps.pool, caller, input.id);
-      const { version, metaVersion, messages: changed } = await changesSince(deps.pool, input.id, input.since);
+      const {
+        version,
+        metaVersion,
+        messages: changed,
+      } = await changesSince(deps.pool, input.id, input.since, caller.userId);
       if (access.kind === "direct") return { version, messages: [...changed] };
       const members = version > input.since ? await memberChangesSince(deps.pool, input.id, input.since, version) : [];
       const room = metaVersion > input.since ? await view(caller, input.id) : null;

@@ -1,4 +1,4 @@
-import { insertMessages, type DatabasePool, type MessageRow, type NewMessage } from "@causette/db";
+import { insertMessages, type DatabasePool, type NewMessage, type StoredMessage } from "@causette/db";
 
 /** Statements in flight at once; the rest of the pool stays free for reads. */
 const MAX_IN_FLIGHT = 4;
@@ -6,7 +6,7 @@ const MAX_BATCH = 500;
 
 interface Pending {
   input: NewMessage;
-  resolve(row: MessageRow | null): void;
+  resolve(stored: StoredMessage | null): void;
   reject(error: unknown): void;
 }
 
@@ -43,7 +43,7 @@ export function createSendBatcher(pool: DatabasePool) {
 
   return {
     /** The stored message, or null when nothing was inserted (see insertMessages). */
-    insert(input: NewMessage): Promise<MessageRow | null> {
+    insert(input: NewMessage): Promise<StoredMessage | null> {
       return new Promise((resolve, reject) => {
         queue.push({ input, resolve, reject });
         if (!scheduled && inFlight < MAX_IN_FLIGHT) {

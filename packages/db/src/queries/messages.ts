@@ -5,6 +5,11 @@ import { sql, type CommonQueryMethods } from "../slonik.ts";
 export const MESSAGE_STATES = ["ok", "recu", "lu"] as const;
 export type MessageStateValue = (typeof MESSAGE_STATES)[number];
 
+export const QUOTE_EXCERPT_LENGTH = 200;
+/** In a group above this many members, only owners and admins may mention `@room`. */
+export const ROOM_MENTION_OPEN_LIMIT = 50;
+export const MAX_DISTINCT_REACTIONS = 50;
+
 export const MessageRowSchema = z.object({
   id: z.number(),
   roomId: z.number(),
@@ -16,19 +21,68 @@ export const MessageRowSchema = z.object({
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   deletedAt: z.string().nullable(),
+  parentId: z.number().nullable(),
+  quotedId: z.number().nullable(),
+  quoted: z.object({ id: z.number(), sender: z.number(), excerpt: z.string(), deleted: z.boolean() }).nullable(),
+  replyCount: z.number(),
+  lastReplyAt: z.string().nullable(),
+  reactions: z.array(z.object({ emoji: z.string(), count: z.number(), me: z.boolean() })),
+  mentions: z.array(z.number()),
 });
 export type MessageRow = z.infer<typeof MessageRowSchema>;
 
-export const columnsOf = (alias: string) => {
+/**
+ * Whose reactions `me` marks: a user, or nobody (null) for a payload every member receives. The
+ * aggregated counts are stored on the message; `me` is one primary key lookup per reacted message.
+ */
+export type Viewer = number | null;
+
+/** Each column of a message of table alias `alias`, as [expression, field name]. */
+export function messageFields(alias: string, viewer: Viewer): Array<[ReturnType<typeof sql.fragment>, string]> {
   const t = sql.identifier([alias]);
-  return sql.fragment`${t}.id, ${t}.room_id AS "roomId", ${t}.sender_id AS sender, ${t}.body AS message,
-    ${t}.state, ${t}.client_id AS "clientId", ${t}.version, ${t}.created_at AS "createdAt",
-    ${t}.edited_at AS "editedAt", ${t}.deleted_at AS "deletedAt"`;
-};
-export const messageColumns = columnsOf("m");
-const returning = sql.fragment`RETURNING messages.id, messages.room_id, messages.sender_id, messages.body,
-  messages.state, messages.client_id, messages.version, messages.created_at, messages.edited_at, messages.deleted_at,
-  messages.seq`;
+  const me =
+    viewer === null
+      ? sql.fragment`false`
+      : sql.fragment`EXISTS (SELECT 1 FROM message_reactions mr
+          WHERE mr.message_id = ${t}.id AND mr.user_id = ${viewer} AND mr.emoji = x.e->>'emoji')`;
+  return [
+    [sql.fragment`${t}.id`, "id"],
+    [sql.fragment`${t}.room_id`, "roomId"],
+    [sql.fragment`${t}.sender_id`, "sender"],
+    [sql.fragment`${t}.body`, "message"],
+    [sql.fragment`${t}.state`, "state"],
+    [sql.fragment`${t}.client_id`, "clientId"],
+    [sql.fragment`${t}.version`, "version"],
+    [sql.fragment`${t}.created_at`, "createdAt"],
+    [sql.fragment`${t}.edited_at`, "editedAt"],
+    [sql.fragment`${t}.deleted_at`, "deletedAt"],
+    [sql.fragment`${t}.parent_id`, "parentId"],
+    [sql.fragment`${t}.quoted_id`, "quotedId"],
+    [
+      sql.fragment`CASE WHEN ${t}.quoted_id IS NOT NULL THEN json_build_object('id', ${t}.quoted_id,
+        'sender', ${t}.quoted_sender, 'excerpt', ${t}.quoted_excerpt, 'deleted', ${t}.quoted_deleted) END`,
+      "quoted",
+    ],
+    [sql.fragment`${t}.reply_count`, "replyCount"],
+    [sql.fragment`${t}.last_reply_at`, "lastReplyAt"],
+    [
+      sql.fragment`CASE WHEN ${t}.reactions = '[]'::jsonb THEN '[]'::json ELSE (
+        SELECT json_agg(json_build_object('emoji', x.e->>'emoji', 'count', (x.e->>'count')::int, 'me', ${me}) ORDER BY x.o)
+        FROM jsonb_array_elements(${t}.reactions) WITH ORDINALITY AS x(e, o)) END`,
+      "reactions",
+    ],
+    [sql.fragment`to_json(${t}.mentions)`, "mentions"],
+  ];
+}
+
+export const columnsOf = (alias: string, viewer: Viewer) =>
+  sql.join(
+    messageFields(alias, viewer).map(([expression, name]) => sql.fragment`${expression} AS ${sql.identifier([name])}`),
+    sql.fragment`, `,
+  );
+const returning = sql.fragment`RETURNING messages.*`;
+
+type Fragment = ReturnType<typeof sql.fragment>;
 
 /**
  * Every change to a room's messages (sends are `insertMessages`) is one statement built here: it
@@ -36,9 +90,18 @@ const returning = sql.fragment`RETURNING messages.id, messages.room_id, messages
  * the room's next version, applies `write` (which reads that version as `r.v` and returns the
  * messages it touched), and stores the version on the room only if the write touched something.
  * One statement means one round trip and no explicit transaction, and the row lock orders
- * concurrent writes to a room.
+ * concurrent writes to a room. `also` are further statements run after `w` (as CTEs): those named
+ * in `alsoReturned` return messages touched at the same version, answered after `w`'s.
  */
-function versionedWrite(roomId: number, actor: number, write: ReturnType<typeof sql.fragment>) {
+function versionedWrite(
+  roomId: number,
+  actor: number,
+  write: Fragment,
+  extra: { viewer: Viewer; also?: Fragment; alsoReturned?: readonly string[] },
+) {
+  const returned = ["w", ...(extra.alsoReturned ?? [])].map(
+    (name) => sql.fragment`SELECT ${columnsOf(name, extra.viewer)} FROM ${sql.identifier([name])}`,
+  );
   return sql.type(MessageRowSchema)`
     WITH r AS (
       SELECT id, version + 1 AS v FROM rooms
@@ -46,11 +109,33 @@ function versionedWrite(roomId: number, actor: number, write: ReturnType<typeof 
       FOR UPDATE
     ),
     w AS (${write} ${returning}),
+    ${extra.also ? sql.fragment`${extra.also},` : sql.fragment``}
     bump AS (
       UPDATE rooms SET version = r.v FROM r
       WHERE rooms.id = r.id AND EXISTS (SELECT 1 FROM w)
     )
-    SELECT ${columnsOf("w")} FROM w ORDER BY w.id`;
+    ${sql.join(returned, sql.fragment` UNION ALL `)}`;
+}
+
+/** What a message's text mentions: lower-cased usernames, and whether it says `@room`. */
+export interface MentionSpec {
+  names: readonly string[];
+  room: boolean;
+}
+
+/**
+ * The ids of the members of `room` mentioned by `names` (space-separated lower-cased usernames) or
+ * by `@room` (`everyone`), never the sender. In a group over ROOM_MENTION_OPEN_LIMIT members,
+ * `@room` counts only from an owner or an admin.
+ */
+function mentionedIds(room: Fragment, sender: Fragment, names: Fragment, everyone: Fragment) {
+  return sql.fragment`(
+    SELECT coalesce(array_agg(rm.user_id ORDER BY rm.user_id), '{}') FROM room_members rm
+    WHERE rm.room_id = ${room} AND rm.user_id <> ${sender} AND (
+      rm.user_id IN (SELECT u.id FROM users u WHERE lower(u.username) = ANY(string_to_array(${names}, ' ')))
+      OR (${everyone} AND EXISTS (
+        SELECT 1 FROM rooms ro JOIN room_members s ON s.room_id = ro.id AND s.user_id = ${sender}
+        WHERE ro.id = ${room} AND (ro.member_count <= ${ROOM_MENTION_OPEN_LIMIT} OR s.role IN ('owner', 'admin'))))))`;
 }
 
 export interface NewMessage {
@@ -58,12 +143,25 @@ export interface NewMessage {
   sender: number;
   message: string;
   clientId: string | null;
+  /** The thread's root (a top-level message of the room), for a thread reply. */
+  parentId?: number | null;
+  /** The quoted message (of the room). */
+  quotedId?: number | null;
+  mentions?: MentionSpec;
+}
+
+export interface StoredMessage {
+  message: MessageRow;
+  /** The thread's root as this send left it (its reply count and last reply), for a thread reply. */
+  root: MessageRow | null;
 }
 
 /**
  * Inserts several messages, possibly in several rooms, in one statement (one round trip, one
  * commit), in input order. Each room row is locked (in id order, so concurrent batches never
- * deadlock) and its messages take the room's next versions.
+ * deadlock) and its messages take the room's next versions. A thread reply also moves its root's
+ * reply count, at the reply's version (the newest reply's, when a batch holds several), and a
+ * mention is stored for each mentioned member.
  * Answers, per input, the stored message, or null when it was not inserted: a retry of a stored
  * `clientId`, or a sender who is not in the room. (A retry racing its first send in another
  * statement is caught by the unique index and leaves a gap in the room's versions, which
@@ -72,7 +170,7 @@ export interface NewMessage {
 export async function insertMessages(
   db: CommonQueryMethods,
   inputs: readonly NewMessage[],
-): Promise<Array<MessageRow | null>> {
+): Promise<Array<StoredMessage | null>> {
   if (inputs.length === 0) return [];
   const rows = await db.any(sql.type(MessageRowSchema.extend({ ord: z.number() }))`
     WITH input AS (
@@ -92,8 +190,24 @@ export async function insertMessages(
         ${sql.array(
           inputs.map((i) => i.clientId),
           "text",
+        )},
+        ${sql.array(
+          inputs.map((i) => i.parentId ?? null),
+          "int8",
+        )},
+        ${sql.array(
+          inputs.map((i) => i.quotedId ?? null),
+          "int8",
+        )},
+        ${sql.array(
+          inputs.map((i) => (i.mentions?.names ?? []).join(" ")),
+          "text",
+        )},
+        ${sql.array(
+          inputs.map((i) => i.mentions?.room ?? false),
+          "bool",
         )}
-      ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, ord)
+      ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, parent_id, quoted_id, mention_names, mention_room, ord)
     ),
     r AS (
       SELECT rooms.id, rooms.version, rooms.message_seq FROM rooms
@@ -116,8 +230,14 @@ export async function insertMessages(
       FROM fresh f JOIN r ON r.id = f.room_id
     ),
     w AS (
-      INSERT INTO messages (room_id, sender_id, body, client_id, version, seq)
-      SELECT room_id, sender_id, body, client_id, version + k, message_seq + k FROM numbered ORDER BY ord
+      INSERT INTO messages (room_id, sender_id, body, client_id, version, seq, parent_id, quoted_id, quoted_sender,
+        quoted_excerpt, quoted_deleted, mentions)
+      SELECT n.room_id, n.sender_id, n.body, n.client_id, n.version + n.k, n.message_seq + n.k, n.parent_id,
+        q.id, q.sender_id, CASE WHEN q.deleted_at IS NULL THEN left(q.body, ${QUOTE_EXCERPT_LENGTH}) ELSE '' END,
+        q.deleted_at IS NOT NULL,
+        ${mentionedIds(sql.fragment`n.room_id`, sql.fragment`n.sender_id`, sql.fragment`n.mention_names`, sql.fragment`n.mention_room`)}
+      FROM numbered n LEFT JOIN messages q ON q.id = n.quoted_id AND q.room_id = n.room_id
+      ORDER BY n.ord
       ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
       ${returning}
     ),
@@ -131,45 +251,89 @@ export async function insertMessages(
       UPDATE room_members SET own_after_read = own_after_read + x.n
       FROM (SELECT w.room_id, w.sender_id, count(*) AS n FROM w GROUP BY w.room_id, w.sender_id) x
       WHERE room_members.room_id = x.room_id AND room_members.user_id = x.sender_id
+    ),
+    mentioned AS (
+      INSERT INTO message_mentions (message_id, user_id, room_id, seq)
+      SELECT w.id, u, w.room_id, w.seq FROM w, unnest(w.mentions) AS u
+    ),
+    roots AS (
+      UPDATE messages p SET reply_count = p.reply_count + x.n, last_reply_at = x.at, version = x.v
+      FROM (
+        SELECT w.parent_id, count(*) AS n, max(w.created_at) AS at, max(w.version) AS v
+        FROM w WHERE w.parent_id IS NOT NULL GROUP BY w.parent_id
+      ) x
+      WHERE p.id = x.parent_id
+      RETURNING p.*
     )
-    SELECT ${columnsOf("w")}, n.ord FROM w JOIN numbered n ON n.room_id = w.room_id AND n.version + n.k = w.version
-    ORDER BY n.ord`);
-  const byOrd = new Map(rows.map(({ ord, ...row }) => [ord, row]));
-  return inputs.map((_, index) => byOrd.get(index + 1) ?? null);
+    SELECT ${columnsOf("w", null)}, n.ord FROM w JOIN numbered n ON n.room_id = w.room_id AND n.version + n.k = w.version
+    UNION ALL
+    SELECT ${columnsOf("roots", null)}, 0 FROM roots`);
+  const roots = new Map<number, MessageRow>();
+  const byOrd = new Map<number, MessageRow>();
+  for (const { ord, ...row } of rows) {
+    if (ord === 0) roots.set(row.id, row);
+    else byOrd.set(ord, row);
+  }
+  return inputs.map((_, index) => {
+    const message = byOrd.get(index + 1);
+    if (!message) return null;
+    const root = message.parentId === null ? undefined : roots.get(message.parentId);
+    // A root answered once per batch: with its newest reply, whose version it took.
+    return { message, root: root?.version === message.version ? root : null };
+  });
 }
 
 export function findMessageByClientId(
   db: CommonQueryMethods,
   key: { roomId: number; sender: number; clientId: string },
+  viewer: Viewer,
 ): Promise<MessageRow | null> {
   return db.maybeOne(sql.type(MessageRowSchema)`
-    SELECT ${messageColumns} FROM messages m
+    SELECT ${columnsOf("m", viewer)} FROM messages m
     WHERE m.room_id = ${key.roomId} AND m.sender_id = ${key.sender} AND m.client_id = ${key.clientId}`);
 }
 
-export function findMessage(db: CommonQueryMethods, id: number): Promise<MessageRow | null> {
-  return db.maybeOne(sql.type(MessageRowSchema)`SELECT ${messageColumns} FROM messages m WHERE m.id = ${id}`);
+export function findMessage(db: CommonQueryMethods, id: number, viewer: Viewer): Promise<MessageRow | null> {
+  return db.maybeOne(sql.type(MessageRowSchema)`SELECT ${columnsOf("m", viewer)} FROM messages m WHERE m.id = ${id}`);
 }
 
-export async function listMessages(
-  db: CommonQueryMethods,
-  roomId: number,
-  page: { before?: number | undefined; after?: number | undefined; limit: number },
-): Promise<MessageRow[]> {
+export interface Page {
+  before?: number | undefined;
+  after?: number | undefined;
+  limit: number;
+}
+
+/** A keyset page of the messages matching `scope`, oldest first. */
+async function pageOf(db: CommonQueryMethods, scope: Fragment, page: Page, viewer: Viewer): Promise<MessageRow[]> {
   if (page.after !== undefined) {
     return [
       ...(await db.any(sql.type(MessageRowSchema)`
-        SELECT ${messageColumns} FROM messages m
-        WHERE m.room_id = ${roomId} AND m.id > ${page.after}
+        SELECT ${columnsOf("m", viewer)} FROM messages m
+        WHERE ${scope} AND m.id > ${page.after}
         ORDER BY m.id LIMIT ${page.limit}`)),
     ];
   }
   const before = page.before === undefined ? sql.fragment`` : sql.fragment`AND m.id < ${page.before}`;
   const newestFirst = await db.any(sql.type(MessageRowSchema)`
-    SELECT ${messageColumns} FROM messages m
-    WHERE m.room_id = ${roomId} ${before}
+    SELECT ${columnsOf("m", viewer)} FROM messages m
+    WHERE ${scope} ${before}
     ORDER BY m.id DESC LIMIT ${page.limit}`);
   return newestFirst.toReversed();
+}
+
+/** The room's main history: its top-level messages (thread replies are in their threads). */
+export function listMessages(
+  db: CommonQueryMethods,
+  roomId: number,
+  page: Page,
+  viewer: Viewer,
+): Promise<MessageRow[]> {
+  return pageOf(db, sql.fragment`m.room_id = ${roomId} AND m.parent_id IS NULL`, page, viewer);
+}
+
+/** A thread's replies. */
+export function listThread(db: CommonQueryMethods, rootId: number, page: Page, viewer: Viewer): Promise<MessageRow[]> {
+  return pageOf(db, sql.fragment`m.parent_id = ${rootId}`, page, viewer);
 }
 
 /** The sender's own message, in the locked room `r`, not deleted: what an edit or delete may touch. */
@@ -177,34 +341,150 @@ const ownLiveMessage = (target: { id: number; sender: number }) => sql.fragment`
   messages.id = ${target.id} AND messages.room_id = r.id
   AND messages.sender_id = ${target.sender} AND messages.deleted_at IS NULL`;
 
+/** The new text, and its mentions derived again (the mention rows follow). */
 export function editMessage(
   db: CommonQueryMethods,
-  target: { id: number; roomId: number; sender: number; message: string },
+  target: { id: number; roomId: number; sender: number; message: string; mentions: MentionSpec },
 ): Promise<MessageRow | null> {
+  const ids = mentionedIds(
+    sql.fragment`r.id`,
+    sql.fragment`${target.sender}`,
+    sql.fragment`${target.mentions.names.join(" ")}::text`,
+    sql.fragment`${target.mentions.room}`,
+  );
   return db.maybeOne(
     versionedWrite(
       target.roomId,
       target.sender,
       sql.fragment`
-        UPDATE messages SET body = ${target.message}, edited_at = now(), version = r.v FROM r
+        UPDATE messages SET body = ${target.message}, edited_at = now(), version = r.v, mentions = ${ids} FROM r
         WHERE ${ownLiveMessage(target)}`,
+      {
+        viewer: target.sender,
+        also: sql.fragment`
+          unmentioned AS (
+            DELETE FROM message_mentions mm USING w WHERE mm.message_id = w.id AND NOT (mm.user_id = ANY(w.mentions))
+          ),
+          mentioned AS (
+            INSERT INTO message_mentions (message_id, user_id, room_id, seq)
+            SELECT w.id, u, w.room_id, w.seq FROM w, unnest(w.mentions) AS u
+            ON CONFLICT DO NOTHING
+          )`,
+      },
     ),
   );
 }
 
+/**
+ * Leaves a tombstone: text, reactions and mentions cleared. At the same version, the quotes of the
+ * message show it deleted, and a thread reply's root counts one reply less: those messages are
+ * answered after the tombstone.
+ */
 export function deleteMessage(
   db: CommonQueryMethods,
   target: { id: number; roomId: number; sender: number },
-): Promise<MessageRow | null> {
-  return db.maybeOne(
+): Promise<readonly MessageRow[]> {
+  return db.any(
     versionedWrite(
       target.roomId,
       target.sender,
       sql.fragment`
-        UPDATE messages SET body = '', deleted_at = now(), version = r.v FROM r
+        UPDATE messages SET body = '', deleted_at = now(), version = r.v, reactions = '[]', mentions = '{}' FROM r
         WHERE ${ownLiveMessage(target)}`,
+      {
+        viewer: target.sender,
+        also: sql.fragment`
+          unreacted AS (DELETE FROM message_reactions mr USING w WHERE mr.message_id = w.id),
+          unmentioned AS (DELETE FROM message_mentions mm USING w WHERE mm.message_id = w.id),
+          quotes AS (
+            UPDATE messages q SET quoted_excerpt = '', quoted_deleted = true, version = r.v FROM w, r
+            WHERE q.quoted_id = w.id
+            RETURNING q.*
+          ),
+          root AS (
+            UPDATE messages p SET reply_count = greatest(p.reply_count - 1, 0), version = r.v FROM w, r
+            WHERE p.id = w.parent_id
+            RETURNING p.*
+          )`,
+        alsoReturned: ["quotes", "root"],
+      },
     ),
   );
+}
+
+/**
+ * The message's reactions after adding (or removing) the user's `emoji`: its count moves by one,
+ * a new emoji goes last, an emoji nobody uses any more leaves.
+ */
+const reactionsAfter = (emoji: string, delta: 1 | -1) => sql.fragment`(
+  SELECT coalesce(jsonb_agg(x.e ORDER BY x.o), '[]'::jsonb) FROM (
+    SELECT CASE WHEN e->>'emoji' = ${emoji} THEN jsonb_set(e, '{count}', to_jsonb((e->>'count')::int + ${delta})) ELSE e END AS e, o
+    FROM jsonb_array_elements(messages.reactions) WITH ORDINALITY AS y(e, o)
+    UNION ALL
+    SELECT jsonb_build_object('emoji', ${emoji}::text, 'count', 1), 1000000
+    WHERE ${delta} = 1 AND NOT messages.reactions @> jsonb_build_array(jsonb_build_object('emoji', ${emoji}::text))
+  ) x WHERE (x.e->>'count')::int > 0)`;
+
+/**
+ * Adds the user's reaction to a live message of the room, at the room's next version. Null when
+ * nothing changed: the user had it already, the message is deleted or elsewhere, the message holds
+ * MAX_DISTINCT_REACTIONS other emoji, or the user is not in the room. `me` is the user's.
+ */
+export async function addReaction(
+  db: CommonQueryMethods,
+  target: { id: number; roomId: number; userId: number; emoji: string },
+): Promise<MessageRow | null> {
+  const row = await db.maybeOne(
+    versionedWrite(
+      target.roomId,
+      target.userId,
+      sql.fragment`
+        UPDATE messages SET reactions = ${reactionsAfter(target.emoji, 1)}, version = r.v FROM r
+        WHERE messages.id = ${target.id} AND messages.room_id = r.id AND messages.deleted_at IS NULL
+          AND (jsonb_array_length(messages.reactions) < ${MAX_DISTINCT_REACTIONS}
+            OR messages.reactions @> jsonb_build_array(jsonb_build_object('emoji', ${target.emoji}::text)))
+          AND NOT EXISTS (SELECT 1 FROM message_reactions mr
+            WHERE mr.message_id = ${target.id} AND mr.user_id = ${target.userId} AND mr.emoji = ${target.emoji})`,
+      {
+        viewer: target.userId,
+        also: sql.fragment`added AS (
+          INSERT INTO message_reactions (message_id, user_id, emoji) SELECT w.id, ${target.userId}, ${target.emoji} FROM w
+        )`,
+      },
+    ),
+  );
+  return row && withMine(row, target.emoji, true);
+}
+
+/** Removes the user's reaction, at the room's next version; null when the user had none. */
+export async function removeReaction(
+  db: CommonQueryMethods,
+  target: { id: number; roomId: number; userId: number; emoji: string },
+): Promise<MessageRow | null> {
+  const row = await db.maybeOne(
+    versionedWrite(
+      target.roomId,
+      target.userId,
+      sql.fragment`
+        UPDATE messages SET reactions = ${reactionsAfter(target.emoji, -1)}, version = r.v FROM r
+        WHERE messages.id = ${target.id} AND messages.room_id = r.id
+          AND EXISTS (SELECT 1 FROM message_reactions mr
+            WHERE mr.message_id = ${target.id} AND mr.user_id = ${target.userId} AND mr.emoji = ${target.emoji})`,
+      {
+        viewer: target.userId,
+        also: sql.fragment`removed AS (
+          DELETE FROM message_reactions mr USING w
+          WHERE mr.message_id = w.id AND mr.user_id = ${target.userId} AND mr.emoji = ${target.emoji}
+        )`,
+      },
+    ),
+  );
+  return row && withMine(row, target.emoji, false);
+}
+
+/** The statement's own reaction row is not visible to its `me` lookup: set it from what was done. */
+function withMine(row: MessageRow, emoji: string, me: boolean): MessageRow {
+  return { ...row, reactions: row.reactions.map((r) => (r.emoji === emoji ? { ...r, me } : r)) };
 }
 
 /**
@@ -217,12 +497,13 @@ export async function changesSince(
   db: CommonQueryMethods,
   roomId: number,
   since: number,
+  viewer: Viewer,
 ): Promise<{ version: number; metaVersion: number; messages: readonly MessageRow[] }> {
   const { version, metaVersion } = await db.one(sql.type(z.object({ version: z.number(), metaVersion: z.number() }))`
     SELECT version, meta_version AS "metaVersion" FROM rooms WHERE id = ${roomId}`);
   if (version <= since) return { version, metaVersion, messages: [] };
   const messages = await db.any(sql.type(MessageRowSchema)`
-    SELECT ${messageColumns} FROM messages m
+    SELECT ${columnsOf("m", viewer)} FROM messages m
     WHERE m.room_id = ${roomId} AND m.version > ${since} AND m.version <= ${version}
     ORDER BY m.version, m.id`);
   return { version, metaVersion, messages };
@@ -254,7 +535,7 @@ export async function searchMessages(
   const inScope = sql.fragment`m.room_id = ANY(${sql.array([...roomIds], "int8")})`;
   const matches = sql.fragment`m.search @@ plainto_tsquery('simple', causette_fold(${query.q})) AND m.deleted_at IS NULL`;
   const recent = await db.any(sql.type(MessageRowSchema)`
-    SELECT ${messageColumns} FROM (
+    SELECT ${columnsOf("m", query.userId)} FROM (
       SELECT * FROM messages m WHERE ${inScope} ORDER BY m.id DESC LIMIT ${RECENT_WINDOW}
     ) m
     WHERE ${matches}
@@ -262,7 +543,7 @@ export async function searchMessages(
   if (recent.length === query.limit) return recent;
   return db.any(sql.type(MessageRowSchema)`
     SELECT * FROM (
-      SELECT ${messageColumns} FROM messages m WHERE ${inScope} AND ${matches} OFFSET 0
+      SELECT ${columnsOf("m", query.userId)} FROM messages m WHERE ${inScope} AND ${matches} OFFSET 0
     ) hit
     ORDER BY hit.id DESC LIMIT ${query.limit}`);
 }

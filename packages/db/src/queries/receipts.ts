@@ -1,7 +1,14 @@
 import { z } from "zod";
 
 import { sql, type CommonQueryMethods } from "../slonik.ts";
-import { columnsOf, MESSAGE_STATES, MessageRowSchema, type MessageRow, type MessageStateValue } from "./messages.ts";
+import {
+  columnsOf,
+  MESSAGE_STATES,
+  MessageRowSchema,
+  type MessageRow,
+  type MessageStateValue,
+  type Viewer,
+} from "./messages.ts";
 
 /** Above every message id. */
 const NO_LIMIT = sql.fragment`9223372036854775807::bigint`;
@@ -35,7 +42,7 @@ const lowest = (column: "read_id" | "delivered_id", roomId: number) => {
  */
 export function deriveStates(
   db: CommonQueryMethods,
-  target: { roomId: number; after: number; upTo: number | null; version: number },
+  target: { roomId: number; after: number; upTo: number | null; version: number; viewer: Viewer },
 ): Promise<readonly MessageRow[]> {
   const upTo = target.upTo === null ? sql.fragment`` : sql.fragment`AND m.id <= ${target.upTo}`;
   const sender = sql.fragment`m.sender_id`;
@@ -56,7 +63,7 @@ export function deriveStates(
       RETURNING messages.*
     ),
     bump AS (UPDATE rooms SET version = ${target.version} WHERE id = ${target.roomId} AND EXISTS (SELECT 1 FROM w))
-    SELECT ${columnsOf("w")} FROM w ORDER BY w.id`);
+    SELECT ${columnsOf("w", target.viewer)} FROM w ORDER BY w.id`);
 }
 
 export interface CursorMove {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 import { sql, type CommonQueryMethods } from "../slonik.ts";
-import { MESSAGE_STATES, type MessageRow } from "./messages.ts";
+import { messageFields, MessageRowSchema, type MessageRow } from "./messages.ts";
 import { userJson, UserRowSchema, type UserRow } from "./users.ts";
 
 export const ROOM_KINDS = ["direct", "group"] as const;
@@ -27,6 +27,7 @@ export interface RoomView {
   participants: UserRow[];
   lastMessage: MessageRow | null;
   unread: number;
+  mentions: number;
 }
 
 export function isRoomMember(db: CommonQueryMethods, roomId: number, userId: number): Promise<boolean> {
@@ -117,48 +118,38 @@ export function updateGroup(
     UPDATE rooms SET ${sql.join(sets, sql.fragment`, `)} WHERE id = ${roomId} RETURNING version`);
 }
 
-const RoomRowSchema = z.object({
-  id: z.number(),
-  kind: z.enum(ROOM_KINDS),
-  name: z.string().nullable(),
-  topic: z.string().nullable(),
-  visibility: z.enum(ROOM_VISIBILITIES),
-  memberCount: z.number(),
-  role: z.enum(MEMBER_ROLES),
-  createdAt: z.string(),
-  version: z.number(),
-  unread: z.number(),
-  participants: z.array(UserRowSchema),
-  lmId: z.number().nullable(),
-  lmSender: z.number().nullable(),
-  lmBody: z.string().nullable(),
-  lmState: z.enum(MESSAGE_STATES).nullable(),
-  lmClientId: z.string().nullable(),
-  lmVersion: z.number().nullable(),
-  lmCreatedAt: z.string().nullable(),
-  lmEditedAt: z.string().nullable(),
-  lmDeletedAt: z.string().nullable(),
-});
+/** The last message's fields in a room row: `lm` and the field's name (`lmId`, `lmRoomId`...). */
+const lastMessageKey = (field: string) => `lm${field[0]!.toUpperCase()}${field.slice(1)}`;
+const lastMessageShape = Object.fromEntries(
+  Object.entries(MessageRowSchema.shape).map(([field, schema]) => [lastMessageKey(field), schema.nullable()]),
+);
+
+const RoomRowSchema = z
+  .object({
+    id: z.number(),
+    kind: z.enum(ROOM_KINDS),
+    name: z.string().nullable(),
+    topic: z.string().nullable(),
+    visibility: z.enum(ROOM_VISIBILITIES),
+    memberCount: z.number(),
+    role: z.enum(MEMBER_ROLES),
+    createdAt: z.string(),
+    version: z.number(),
+    unread: z.number(),
+    mentions: z.number(),
+    participants: z.array(UserRowSchema),
+  })
+  .extend(lastMessageShape);
 type RoomRow = z.infer<typeof RoomRowSchema>;
 
 function toRoomView(row: RoomRow): RoomView {
-  const { lmId, lmSender, lmBody, lmState, lmClientId, lmVersion, lmCreatedAt, lmEditedAt, lmDeletedAt, ...room } = row;
-  const lastMessage: MessageRow | null =
-    lmId === null
-      ? null
-      : {
-          id: lmId,
-          roomId: row.id,
-          sender: lmSender!,
-          message: lmBody!,
-          state: lmState!,
-          clientId: lmClientId,
-          version: lmVersion!,
-          createdAt: lmCreatedAt!,
-          editedAt: lmEditedAt,
-          deletedAt: lmDeletedAt,
-        };
-  return { ...room, lastMessage };
+  const room: Record<string, unknown> = {};
+  const last: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (/^lm[A-Z]/.test(key)) last[key[2]!.toLowerCase() + key.slice(3)] = value;
+    else room[key] = value;
+  }
+  return { ...(room as Omit<RoomView, "lastMessage">), lastMessage: last.id === null ? null : (last as MessageRow) };
 }
 
 export interface RoomPage {
@@ -169,9 +160,10 @@ export interface RoomPage {
 
 /**
  * The user's rooms (a page of them, or one), most recent activity first, each with its first
- * members, last message and unread count, in one statement. Nothing here counts messages: the
- * unread count is the room's message number minus the reader's, less the reader's own messages
- * and the deleted ones after the reader's position (both few).
+ * members, last message, unread count and unread mentions, in one statement. Nothing here counts
+ * messages: the unread count is the room's message number minus the reader's, less the reader's
+ * own messages and the deleted ones after the reader's position (both few); the unread mentions
+ * are the reader's mention rows above their position.
  */
 export async function listRoomsOf(
   db: CommonQueryMethods,
@@ -206,9 +198,14 @@ export async function listRoomsOf(
         FROM (SELECT pm.user_id, pm.joined_at FROM room_members pm WHERE pm.room_id = r.id
               ORDER BY pm.joined_at, pm.user_id LIMIT ${PARTICIPANTS_SHOWN}) p
         JOIN users u ON u.id = p.user_id) AS participants,
-      lm.id AS "lmId", lm.sender_id AS "lmSender", lm.body AS "lmBody", lm.state AS "lmState",
-      lm.client_id AS "lmClientId", lm.version AS "lmVersion", lm.created_at AS "lmCreatedAt",
-      lm.edited_at AS "lmEditedAt", lm.deleted_at AS "lmDeletedAt"
+      (SELECT count(*) FROM message_mentions mm
+        WHERE mm.user_id = me.user_id AND mm.room_id = r.id AND mm.seq > me.read_seq)::int AS mentions,
+      ${sql.join(
+        messageFields("lm", userId).map(
+          ([expression, field]) => sql.fragment`${expression} AS ${sql.identifier([lastMessageKey(field)])}`,
+        ),
+        sql.fragment`, `,
+      )}
     FROM room_members me
     JOIN rooms r ON r.id = me.room_id
     LEFT JOIN messages lm ON lm.id = r.last_message_id

@@ -9,6 +9,15 @@ export const messageRouter = router({
   list: authedRoute(restRoutes["message.list"]).query(({ ctx, input }) =>
     ctx.services.messages.list(ctx.caller, input),
   ),
+  thread: authedRoute(restRoutes["message.thread"]).query(({ ctx, input }) =>
+    ctx.services.messages.thread(ctx.caller, input),
+  ),
+  react: authedRoute(restRoutes["message.react"]).mutation(({ ctx, input }) =>
+    ctx.services.messages.react(ctx.caller, input),
+  ),
+  unreact: authedRoute(restRoutes["message.unreact"]).mutation(({ ctx, input }) =>
+    ctx.services.messages.unreact(ctx.caller, input),
+  ),
   edit: authedRoute(restRoutes["message.edit"]).mutation(({ ctx, input }) =>
     ctx.services.messages.edit(ctx.caller, input),
   ),
