@@ -116,7 +116,7 @@ const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
 const RGI_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");
 /** Pictographs with their modifiers, joiners and presentation selectors (non-RGI sequences too). */
 const PICTOGRAPHIC =
-  /^(?=.*\p{Extended_Pictographic})[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]+$/u;
+  /^(?=.*\p{Extended_Pictographic})(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\u20e3)+$/u;
 const SHORT_NAME = /^:[\p{L}\p{N}_+'-]+:$/u;
 
 /** One emoji grapheme, or a `:short_name:`. */
