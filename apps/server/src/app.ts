@@ -10,7 +10,7 @@ import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
-import type { Config } from "./env.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS, type Config } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
@@ -27,10 +27,11 @@ import { appRouter } from "./trpc/routers/_app.ts";
 export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
-> & {
-  /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
-  redisKey?: string;
-};
+> &
+  Partial<Pick<Config, "maxGroupMembers">> & {
+    /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
+    redisKey?: string;
+  };
 
 export interface AppDeps {
   config: AppConfig;
@@ -68,6 +69,7 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     loginLimiter: new LoginLimiter(),
     events: realtime.events,
     startedAt: Date.now(),
+    maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
   });
   realtime.serve(services);
 

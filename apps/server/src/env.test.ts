@@ -15,6 +15,7 @@ describe("parseEnv", () => {
       dbUrl: undefined,
       jwtExpiresIn: "7d",
       corsOrigins: "localhost",
+      maxGroupMembers: 10_000,
     });
     expect(config.generated).toEqual(["JWT", "COOKIE"]);
     expect(config.jwtSecret).not.toBe(config.cookieSecret);
@@ -55,6 +56,8 @@ describe("parseEnv", () => {
     [{ JWT_EXPIRES_IN: "forever" }, /^JWT_EXPIRES_IN: /],
     [{ HOST: " " }, /^HOST: /],
     [{ METRICS_PORT: "web" }, /^METRICS_PORT: /],
+    [{ MAX_GROUP_MEMBERS: "lots" }, /^MAX_GROUP_MEMBERS: /],
+    [{ MAX_GROUP_MEMBERS: "1" }, /^MAX_GROUP_MEMBERS: /],
   ])("refuses %j with a message naming the variable", (env, message) => {
     expect(() => parseEnv(env)).toThrow(ConfigError);
     expect(() => parseEnv(env)).toThrow(message);
