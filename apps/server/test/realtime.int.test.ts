@@ -215,6 +215,13 @@ describe("events and their refusal to non-members", () => {
         createdAt: expect.any(String),
         editedAt: null,
         deletedAt: null,
+        parentId: null,
+        quotedId: null,
+        quoted: null,
+        replyCount: 0,
+        lastReplyAt: null,
+        reactions: [],
+        mentions: [],
       },
     });
     expect(await toBob).toEqual(ack.ok && ack.data);

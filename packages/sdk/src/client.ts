@@ -1,3 +1,5 @@
+import type { Message } from "@causette/contracts";
+
 import { ChatError } from "./errors.ts";
 import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
@@ -12,6 +14,19 @@ function isAbsoluteUrl(value: string): boolean {
 }
 
 const DEFAULTS = { timeout: 10_000, retries: 3, retryDelay: 250 };
+
+/** The user id a token names (its `sub`), read without verifying it: the server does that. */
+export function userIdOf(token: string | null): number | null {
+  const payload = token?.split(".")[1];
+  if (!payload) return null;
+  try {
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
+    return typeof sub === "string" && /^\d+$/.test(sub) ? Number(sub) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * One typed object for everything a Causette app does: HTTP calls over tRPC (with the kept Bearer
@@ -50,6 +65,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...settings,
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     ...(options.transports ? { transports: options.transports } : {}),
+    self: () => userIdOf(token),
     async baseline(roomId) {
       const room = (await call((t, signal) => t.room.list.query(undefined, { signal }))).find((r) => r.id === roomId);
       if (!room) throw new ChatError("NOT_FOUND", `No room with id ${roomId}`);
@@ -61,8 +77,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   });
 
-  const changes: ChatClient["rooms"]["changes"] = (input) =>
-    call((t, signal) => t.room.changes.query(input, { signal }));
+  /** Answers messages as they come, after the real-time layer learnt the caller's reactions from them. */
+  const learnt = async <T extends Message | Message[]>(answer: Promise<T>): Promise<T> => {
+    const value = await answer;
+    realtime.learn(Array.isArray(value) ? value : [value]);
+    return value;
+  };
+  const changes: ChatClient["rooms"]["changes"] = async (input) => {
+    const answer = await call((t, signal) => t.room.changes.query(input, { signal }));
+    realtime.learn(answer.messages);
+    return answer;
+  };
   const markRead: ChatClient["rooms"]["markRead"] = (input) =>
     call((t, signal) => t.room.markRead.mutate(input, { signal }));
 
@@ -102,11 +127,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         const payload = { ...input, clientId: input.clientId ?? newClientId() };
         return retried((t, signal) => t.message.send.mutate(payload, { signal }));
       },
-      list: (input) => call((t, signal) => t.message.list.query(input, { signal })),
-      edit: (input) => call((t, signal) => t.message.edit.mutate(input, { signal })),
+      list: (input) => learnt(call((t, signal) => t.message.list.query(input, { signal }))),
+      thread: (input) => learnt(call((t, signal) => t.message.thread.query(input, { signal }))),
+      react: (input) => learnt(call((t, signal) => t.message.react.mutate(input, { signal }))),
+      unreact: (input) => learnt(call((t, signal) => t.message.unreact.mutate(input, { signal }))),
+      edit: (input) => learnt(call((t, signal) => t.message.edit.mutate(input, { signal }))),
       setState: (input) => call((t, signal) => t.message.setState.mutate(input, { signal })),
       delete: (id) => call((t, signal) => t.message.delete.mutate({ id }, { signal })),
-      search: (input) => call((t, signal) => t.message.search.query(input, { signal })),
+      search: (input) => learnt(call((t, signal) => t.message.search.query(input, { signal }))),
       changes,
       markRead,
     },

@@ -21,6 +21,8 @@ export interface RealtimeOptions {
   token: () => string | null;
   /** The room's version, highest message id and participants, read right after joining it. */
   baseline: (roomId: number) => Promise<RoomBaseline>;
+  /** The user this client acts as (from its token), whose reactions are `me`. */
+  self: () => number | null;
   WebSocket?: WebSocketConstructor;
   transports?: Array<"websocket" | "polling">;
   timeout: number;
@@ -35,8 +37,15 @@ interface JoinedRoom {
   held: TrackedEvent[] | null;
 }
 
-const TRACKED = ["receive_message", "message_updated", "message_deleted", "message_state_update"] as const;
-const PASSED_THROUGH = ["typing", "presence", "room_created"] as const;
+const TRACKED = [
+  "receive_message",
+  "message_updated",
+  "message_deleted",
+  "message_state_update",
+  "reaction_added",
+  "reaction_removed",
+] as const;
+const PASSED_THROUGH = ["typing", "presence", "room_created", "mention"] as const;
 
 /** A transport that opens sockets with the constructor the app gave. */
 function transportFor(Ctor: WebSocketConstructor) {
@@ -47,7 +56,10 @@ function transportFor(Ctor: WebSocketConstructor) {
   };
 }
 
-export function createRealtime(options: RealtimeOptions): RealtimeApi {
+export function createRealtime(options: RealtimeOptions): RealtimeApi & {
+  /** Messages the app read through the API: the SDK learns which reactions are its user's. */
+  learn(messages: readonly Message[]): void;
+} {
   let socket: ClientSocket | null = null;
   /** Bumped on every (re)connection: a catch-up from an older connection stops where it is. */
   let epoch = 0;
@@ -70,6 +82,8 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
 
   function deliver(item: TrackedEvent): void {
     if (item.event === "message_state_update") emit(item.event, item.payload);
+    else if (item.event === "reaction_added") emit(item.event, item.payload);
+    else if (item.event === "reaction_removed") emit(item.event, item.payload);
     else emit(item.event, item.payload);
   }
 
@@ -128,7 +142,7 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     await request<null>("join_room", roomId);
     if (connection !== epoch) return;
     if (!room.tracker) {
-      room.tracker = new RoomTracker(roomId, await options.baseline(roomId));
+      room.tracker = new RoomTracker(roomId, { ...(await options.baseline(roomId)), self: options.self() });
       if (connection === epoch) release(room);
       return;
     }
@@ -299,6 +313,10 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
 
     sync(input) {
       return request("sync", input);
+    },
+
+    learn(messages) {
+      for (const message of messages) rooms.get(message.roomId)?.tracker?.learn([message]);
     },
 
     on(event, listener) {

@@ -10,6 +10,7 @@ import type {
   MessageListInput,
   MessageSearchInput,
   MessageSetStateInput,
+  ReactionInput,
   RegisterInput,
   Room,
   RoomCreateInput,
@@ -18,6 +19,7 @@ import type {
   SocketMessageState,
   SocketSendMessage,
   SyncInput,
+  ThreadListInput,
   TypingInput,
   User,
   UserListInput,
@@ -52,7 +54,10 @@ export interface ChatClientOptions {
 /** The input of `users.list`, every field optional. */
 export type UserListOptions = UserListInput;
 
-/** `send` with `clientId` optional: the SDK adds one (a UUID) and keeps it across retries. */
+/**
+ * `send` with `clientId` optional: the SDK adds one (a UUID) and keeps it across retries. `parentId`
+ * makes a thread reply, `quotedId` a quote reply.
+ */
 export type SendInput = SendMessageInput;
 /** `send_message`'s payload; `clientId` optional as for `messages.send`. */
 export type RealtimeSendInput = SocketSendMessage;
@@ -90,8 +95,14 @@ export interface RoomsApi {
 export interface MessagesApi {
   /** Sends; adds a `clientId` when missing and retries network failures with it, so it is stored once. */
   send(input: SendInput): Promise<Message>;
-  /** Oldest first: the latest `limit`, or those just `before` or `after` a message id. */
+  /** The main history (no thread replies), oldest first: the latest `limit`, or those just `before` or `after` a message id. */
   list(input: MessageListInput): Promise<Message[]>;
+  /** A thread's replies (`id` its root), oldest first, paged as `list`. */
+  thread(input: ThreadListInput): Promise<Message[]>;
+  /** Adds your reaction (one emoji, or a `:short_name:`); adding it again changes nothing. */
+  react(input: ReactionInput): Promise<Message>;
+  /** Removes your reaction. */
+  unreact(input: ReactionInput): Promise<Message>;
   edit(input: MessageEditInput): Promise<Message>;
   setState(input: MessageSetStateInput): Promise<Message>;
   /** Leaves a tombstone (`deletedAt` set, text emptied) and answers it. */
