@@ -3,6 +3,7 @@ import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 import type { LoginLimiter } from "../auth/login-limiter.ts";
 import type { PasswordHasher } from "../auth/passwords.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
+import type { FileStore } from "../files/file-store.ts";
 
 /** Who is calling: every service function but sign-up, log-in and health takes one. */
 export interface Caller {
@@ -38,4 +39,8 @@ export interface ServiceDeps {
   loginLimiter: LoginLimiter;
   events: ChatEvents;
   startedAt: number;
+  /** Where uploaded files' bytes live. */
+  store: FileStore;
+  /** The time, in ms since the epoch: tests move it to age uploads. */
+  clock(): number;
 }

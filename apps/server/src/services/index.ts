@@ -1,4 +1,5 @@
 import type { ServiceDeps } from "./deps.ts";
+import { createFileService } from "./file.service.ts";
 import { createMessageService } from "./message.service.ts";
 import { createRoomService } from "./room.service.ts";
 import { createSystemService } from "./system.service.ts";
@@ -13,6 +14,7 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(deps),
     rooms: createRoomService(deps, messages),
     messages,
+    files: createFileService(deps),
     system: createSystemService(deps),
   };
 }
