@@ -13,7 +13,7 @@ import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
-import type { Config } from "./env.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES, type Config } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { createDiskStore } from "./files/disk-store.ts";
 import type { FileStore } from "./files/file-store.ts";
@@ -33,18 +33,17 @@ import { appRouter } from "./trpc/routers/_app.ts";
 export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
-> & {
-  /** Largest upload in bytes (MAX_UPLOAD_BYTES). Default 25 MB. */
-  maxUploadBytes?: number;
-  /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
-  redisKey?: string;
-  /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
-  uploadIdleTimeoutMs?: number;
-  /** How often uploads never attached (and files no message carries any more) are removed. Default 10 min. */
-  fileSweepIntervalMs?: number;
-  /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
-  clock?: () => number;
-};
+> &
+  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes">> & {
+    /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
+    redisKey?: string;
+    /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
+    uploadIdleTimeoutMs?: number;
+    /** How often uploads never attached (and files no message carries any more) are removed. Default 10 min. */
+    fileSweepIntervalMs?: number;
+    /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
+    clock?: () => number;
+  };
 
 export interface AppDeps {
   config: AppConfig;
@@ -66,7 +65,6 @@ export interface App {
 }
 
 const JSON_LIMIT = "64kb";
-const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 const UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 const FILE_SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Requests in flight at shutdown get this long to finish (SIGTERM must exit within 10 s). */
@@ -88,6 +86,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     loginLimiter: new LoginLimiter(),
     events: realtime.events,
     startedAt: Date.now(),
+    maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
     store,
     clock: config.clock ?? Date.now,
   });
@@ -127,7 +126,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     services,
     store,
     limits: {
-      maxBytes: config.maxUploadBytes ?? MAX_UPLOAD_BYTES,
+      maxBytes: config.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       idleTimeoutMs: config.uploadIdleTimeoutMs ?? UPLOAD_IDLE_TIMEOUT_MS,
     },
     callerOf: (req, res) => createContext(req, res).caller,

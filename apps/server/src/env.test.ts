@@ -13,6 +13,7 @@ describe("parseEnv", () => {
       dbUrl: undefined,
       jwtExpiresIn: "7d",
       corsOrigins: "localhost",
+      maxGroupMembers: 10_000,
     });
     expect(config.generated).toEqual(["JWT", "COOKIE"]);
     expect(config.jwtSecret).not.toBe(config.cookieSecret);
@@ -56,6 +57,8 @@ describe("parseEnv", () => {
     [{ S3_BUCKET: "ab" }, /^S3_BUCKET: /],
     [{ S3_BUCKET: "files", S3_ENDPOINT: "ftp://x" }, /^S3_ENDPOINT: /],
     [{ S3_BUCKET: "files", S3_ACCESS_KEY_ID: "id" }, /^S3_SECRET_ACCESS_KEY: required/],
+    [{ MAX_GROUP_MEMBERS: "lots" }, /^MAX_GROUP_MEMBERS: /],
+    [{ MAX_GROUP_MEMBERS: "1" }, /^MAX_GROUP_MEMBERS: /],
   ])("refuses %j with a message naming the variable", (env, message) => {
     expect(() => parseEnv(env)).toThrow(ConfigError);
     expect(() => parseEnv(env)).toThrow(message);

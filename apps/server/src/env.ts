@@ -9,6 +9,9 @@ export const ROOT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 
+export const DEFAULT_MAX_GROUP_MEMBERS = 10_000;
+export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+
 const optionalUrl = (protocols: RegExp, hint: string) =>
   z
     .string()
@@ -29,11 +32,17 @@ const EnvSchema = z.object({
   CORS_ORIGIN: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().optional(),
+  MAX_GROUP_MEMBERS: z.coerce
+    .number({ error: "must be a whole number" })
+    .int({ error: "must be a whole number" })
+    .min(2)
+    .max(1_000_000)
+    .default(DEFAULT_MAX_GROUP_MEMBERS),
   MAX_UPLOAD_BYTES: z.coerce
     .number({ error: "must be a number of bytes" })
     .int("must be a whole number of bytes")
     .positive("must be a positive number of bytes")
-    .default(25 * 1024 * 1024),
+    .default(DEFAULT_MAX_UPLOAD_BYTES),
   S3_BUCKET: z.string().trim().min(3, "must be a bucket name of 3 or more characters").optional(),
   S3_ENDPOINT: optionalUrl(/^https?$/, "http(s)://"),
   S3_REGION: z.string().trim().min(1).default("us-east-1"),
@@ -69,6 +78,8 @@ export interface Config {
   /** Allowed browser origins; `"localhost"` allows any localhost origin (development). */
   corsOrigins: string[] | "localhost";
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  /** The most members a group may hold. */
+  maxGroupMembers: number;
   /** Variables that were generated for this run rather than configured. */
   generated: string[];
 }
@@ -145,6 +156,7 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     redisUrl: env.REDIS_URL,
     corsOrigins: origins?.length ? origins : production ? [] : "localhost",
     logLevel: env.LOG_LEVEL,
+    maxGroupMembers: env.MAX_GROUP_MEMBERS,
     generated,
   };
 }

@@ -1,5 +1,6 @@
 import type { ServiceDeps } from "./deps.ts";
 import { createFileService } from "./file.service.ts";
+import { createMemberService } from "./member.service.ts";
 import { createMessageService } from "./message.service.ts";
 import { createRoomService } from "./room.service.ts";
 import { createSystemService } from "./system.service.ts";
@@ -13,6 +14,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     users: createUserService(deps),
     rooms: createRoomService(deps, messages),
+    members: createMemberService(deps, messages),
     messages,
     files: createFileService(deps),
     system: createSystemService(deps),
