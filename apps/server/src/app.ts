@@ -81,6 +81,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   const services = createServices({
     pool: db.pool,
     ping: () => db.ping(),
+    redisState: () => realtime.redisState(),
     hasher: new PasswordHasher(),
     tokens,
     loginLimiter: new LoginLimiter(),

@@ -10,6 +10,8 @@ describe("parseEnv", () => {
     expect(config).toMatchObject({
       nodeEnv: "development",
       port: 5050,
+      host: "127.0.0.1",
+      metricsPort: undefined,
       dbUrl: undefined,
       jwtExpiresIn: "7d",
       corsOrigins: "localhost",
@@ -57,6 +59,8 @@ describe("parseEnv", () => {
     [{ S3_BUCKET: "ab" }, /^S3_BUCKET: /],
     [{ S3_BUCKET: "files", S3_ENDPOINT: "ftp://x" }, /^S3_ENDPOINT: /],
     [{ S3_BUCKET: "files", S3_ACCESS_KEY_ID: "id" }, /^S3_SECRET_ACCESS_KEY: required/],
+    [{ HOST: " " }, /^HOST: /],
+    [{ METRICS_PORT: "web" }, /^METRICS_PORT: /],
     [{ MAX_GROUP_MEMBERS: "lots" }, /^MAX_GROUP_MEMBERS: /],
     [{ MAX_GROUP_MEMBERS: "1" }, /^MAX_GROUP_MEMBERS: /],
   ])("refuses %j with a message naming the variable", (env, message) => {
@@ -102,5 +106,13 @@ describe("parseEnv", () => {
       region: "us-east-1",
       credentials: undefined,
     });
+  });
+
+  it("listens on loopback unless in production, where every interface is the default", () => {
+    const production = { NODE_ENV: "production", DB_URL: "postgres://h/x", JWT: strong, COOKIE: strong };
+    expect(parseEnv({ NODE_ENV: "test" }).host).toBe("127.0.0.1");
+    expect(parseEnv(production).host).toBe("0.0.0.0");
+    expect(parseEnv({ ...production, HOST: "10.0.0.5" }).host).toBe("10.0.0.5");
+    expect(parseEnv({ METRICS_PORT: "9464" }).metricsPort).toBe(9464);
   });
 });
