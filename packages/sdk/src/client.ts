@@ -1,6 +1,7 @@
 import type { Message } from "@causette/contracts";
 
 import { ChatError } from "./errors.ts";
+import { createFiles } from "./files.ts";
 import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
 import type { ChatClient, ChatClientOptions } from "./types.ts";
@@ -138,6 +139,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       changes,
       markRead,
     },
+    files: createFiles({ url, token: getToken, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     realtime,
     system: {
       health: () => call((t, signal) => t.system.health.query(undefined, { signal })),
