@@ -20,6 +20,17 @@ export async function createPair(server: TestServer, names: [string, string] = [
   return { a, b, room: res.body };
 }
 
+/** The fields of a message that is no thread reply, quotes nothing, and has no reaction or mention. */
+export const PLAIN_MESSAGE = {
+  parentId: null,
+  quotedId: null,
+  quoted: null,
+  replyCount: 0,
+  lastReplyAt: null,
+  reactions: [],
+  mentions: [],
+} as const;
+
 /** Sends a message and fails loudly when the send did not answer 201. */
 export async function send(user: TestUser, roomId: number, message: string, clientId?: string): Promise<Message> {
   const res = await user.api.post<Message>("/api/chat/", { roomId, message, ...(clientId ? { clientId } : {}) });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Message, Room } from "@causette/contracts";
 
-import { createPair, send, type Pair } from "./chat.ts";
+import { createPair, PLAIN_MESSAGE, send, type Pair } from "./chat.ts";
 import { signUp, startServer, trpcClient, type TestServer, type TestUser } from "./harness.ts";
 
 let server: TestServer;
@@ -52,13 +52,7 @@ describe("POST /api/chat/: send", () => {
       createdAt: expect.any(String),
       editedAt: null,
       deletedAt: null,
-      parentId: null,
-      quotedId: null,
-      quoted: null,
-      replyCount: 0,
-      lastReplyAt: null,
-      reactions: [],
-      mentions: [],
+      ...PLAIN_MESSAGE,
     });
     expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
   });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Message } from "@causette/contracts";
 
+import { PLAIN_MESSAGE } from "./chat.ts";
 import {
   connectSocket,
   nextEvent,
@@ -215,13 +216,7 @@ describe("events and their refusal to non-members", () => {
         createdAt: expect.any(String),
         editedAt: null,
         deletedAt: null,
-        parentId: null,
-        quotedId: null,
-        quoted: null,
-        replyCount: 0,
-        lastReplyAt: null,
-        reactions: [],
-        mentions: [],
+        ...PLAIN_MESSAGE,
       },
     });
     expect(await toBob).toEqual(ack.ok && ack.data);

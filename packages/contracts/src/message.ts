@@ -82,30 +82,28 @@ export const SendMessageInputSchema = z.strictObject({
 });
 export type SendMessageInput = z.infer<typeof SendMessageInputSchema>;
 
+/** A keyset page of `what`, by message id: the latest `limit`, or those just `before` or `after` an id. */
+const pageShape = (what: string) => ({
+  limit: LimitSchema(200, 50),
+  before: IdSchema.optional().describe(`The ${what} just before this message id`),
+  after: IdSchema.optional().describe(`The ${what} just after this message id`),
+});
+const oneCursor: [
+  (v: { before?: number | undefined; after?: number | undefined }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (v) => v.before === undefined || v.after === undefined,
+  { message: "give `before` or `after`, not both", path: ["after"] },
+];
+
 export const MessageListInputSchema = z
-  .strictObject({
-    roomId: IdSchema,
-    limit: LimitSchema(200, 50),
-    before: IdSchema.optional().describe("The messages just before this message id"),
-    after: IdSchema.optional().describe("The messages just after this message id"),
-  })
-  .refine((v) => v.before === undefined || v.after === undefined, {
-    message: "give `before` or `after`, not both",
-    path: ["after"],
-  });
+  .strictObject({ roomId: IdSchema, ...pageShape("messages") })
+  .refine(...oneCursor);
 export type MessageListInput = z.input<typeof MessageListInputSchema>;
 
 export const ThreadListInputSchema = z
-  .strictObject({
-    id: IdSchema.describe("The thread's root"),
-    limit: LimitSchema(200, 50),
-    before: IdSchema.optional().describe("The replies just before this message id"),
-    after: IdSchema.optional().describe("The replies just after this message id"),
-  })
-  .refine((v) => v.before === undefined || v.after === undefined, {
-    message: "give `before` or `after`, not both",
-    path: ["after"],
-  });
+  .strictObject({ id: IdSchema.describe("The thread's root"), ...pageShape("replies") })
+  .refine(...oneCursor);
 export type ThreadListInput = z.input<typeof ThreadListInputSchema>;
 
 export const MAX_DISTINCT_REACTIONS = 50;

@@ -32,9 +32,11 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
 
+  /** `admit` runs as the event arrives, before it waits for its turn: a refusal there is answered at once. */
   function on<E extends keyof ClientToServerEvents, T>(
     event: E,
     handle: (payload: ReturnType<(typeof clientEventSchemas)[E]["parse"]>) => Promise<T>,
+    admit?: () => void,
   ) {
     socket.on(event, ((...args: unknown[]) => {
       // The ack is always the last argument: `emit(event, ack)` sends no payload at all.
@@ -48,11 +50,17 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
         if (!parsed.success) throw parsed.error;
         return handle(parsed.data as never);
       };
+      let refusal: unknown;
+      try {
+        admit?.();
+      } catch (error) {
+        refusal = error;
+      }
       const inTurn = () => previous.then(run, run);
       // With an ack the socket learns the result from it, so broadcasts skip it.
       const work = reply ? () => origin.run({ socketId: socket.id }, inTurn) : inTurn;
-      const result = deps.track(work);
-      previous = result.catch(() => undefined);
+      const result = refusal === undefined ? deps.track(work) : Promise.reject(refusal);
+      if (refusal === undefined) previous = result.catch(() => undefined);
       result.then(
         (data) => reply?.({ ok: true, data }),
         (error: unknown) => {
@@ -84,17 +92,23 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     return null;
   });
 
-  on("send_message", async ({ sender, ...input }) => {
-    if (sender !== undefined && sender !== caller.userId) {
-      throw new AppError("FORBIDDEN", "sender: must be your own user id", {
-        issues: [{ path: "sender", message: "must be your own user id" }],
-      });
-    }
-    if (!sends.take())
-      throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
-    typing.stop(input.roomId);
-    return deps.services.messages.send(caller, input);
-  });
+  on(
+    "send_message",
+    async ({ sender, ...input }) => {
+      if (sender !== undefined && sender !== caller.userId) {
+        throw new AppError("FORBIDDEN", "sender: must be your own user id", {
+          issues: [{ path: "sender", message: "must be your own user id" }],
+        });
+      }
+      typing.stop(input.roomId);
+      return deps.services.messages.send(caller, input);
+    },
+    // Counted as the client sends, not as the server gets to them: a busy server refuses no more.
+    () => {
+      if (!sends.take())
+        throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
+    },
+  );
 
   on("message_state", async ({ roomId, messageId, state }) => {
     const message = await deps.services.messages.setState(caller, { id: messageId, state }, roomId);

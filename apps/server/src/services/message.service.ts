@@ -12,7 +12,6 @@ import type {
   ThreadListInputSchema,
 } from "@causette/contracts";
 import {
-  addReaction,
   deleteMessage,
   deriveStates,
   editMessage,
@@ -23,9 +22,9 @@ import {
   MAX_DISTINCT_REACTIONS,
   moveCursor,
   receiptsOf,
-  removeReaction,
   roomAccess,
   searchMessages,
+  setReaction,
   type MessageRow,
 } from "@causette/db";
 
@@ -203,7 +202,7 @@ export function createMessageService(deps: ServiceDeps) {
     /** Adds the caller's reaction; a second add answers the message as it is. */
     async react(caller: Caller, input: ReactionInput): Promise<Message> {
       const message = await visibleMessage(caller, input.id);
-      const reacted = await addReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId });
+      const reacted = await setReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId }, true);
       if (reacted) {
         announceReaction("reaction_added", reacted, input.emoji, caller.userId);
         return reacted;
@@ -219,7 +218,11 @@ export function createMessageService(deps: ServiceDeps) {
     /** Removes the caller's reaction; without one, answers the message as it is. */
     async unreact(caller: Caller, input: ReactionInput): Promise<Message> {
       const message = await visibleMessage(caller, input.id);
-      const unreacted = await removeReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId });
+      const unreacted = await setReaction(
+        deps.pool,
+        { ...input, roomId: message.roomId, userId: caller.userId },
+        false,
+      );
       if (!unreacted) return visibleMessage(caller, input.id);
       announceReaction("reaction_removed", unreacted, input.emoji, caller.userId);
       return unreacted;

@@ -129,13 +129,16 @@ export interface MentionSpec {
  * `@room` counts only from an owner or an admin.
  */
 function mentionedIds(room: Fragment, sender: Fragment, names: Fragment, everyone: Fragment) {
-  return sql.fragment`(
-    SELECT coalesce(array_agg(rm.user_id ORDER BY rm.user_id), '{}') FROM room_members rm
-    WHERE rm.room_id = ${room} AND rm.user_id <> ${sender} AND (
-      rm.user_id IN (SELECT u.id FROM users u WHERE lower(u.username) = ANY(string_to_array(${names}, ' ')))
-      OR (${everyone} AND EXISTS (
+  return sql.fragment`CASE WHEN ${names} = '' AND NOT ${everyone} THEN '{}'::bigint[] ELSE (
+    SELECT coalesce(array_agg(x.id ORDER BY x.id), '{}') FROM (
+      SELECT u.id FROM users u JOIN room_members rm ON rm.room_id = ${room} AND rm.user_id = u.id
+      WHERE lower(u.username) = ANY(string_to_array(${names}, ' ')) AND u.id <> ${sender}
+      UNION
+      SELECT rm.user_id FROM room_members rm
+      WHERE ${everyone} AND rm.room_id = ${room} AND rm.user_id <> ${sender} AND EXISTS (
         SELECT 1 FROM rooms ro JOIN room_members s ON s.room_id = ro.id AND s.user_id = ${sender}
-        WHERE ro.id = ${room} AND (ro.member_count <= ${ROOM_MENTION_OPEN_LIMIT} OR s.role IN ('owner', 'admin'))))))`;
+        WHERE ro.id = ${room} AND (ro.member_count <= ${ROOM_MENTION_OPEN_LIMIT} OR s.role IN ('owner', 'admin')))
+    ) x) END`;
 }
 
 export interface NewMessage {
@@ -425,66 +428,54 @@ const reactionsAfter = (emoji: string, delta: 1 | -1) => sql.fragment`(
     WHERE ${delta} = 1 AND NOT messages.reactions @> jsonb_build_array(jsonb_build_object('emoji', ${emoji}::text))
   ) x WHERE (x.e->>'count')::int > 0)`;
 
+/** The user's reaction row, in `message_reactions`. */
+const reactionRow = (target: ReactionTarget) => sql.fragment`
+  SELECT 1 FROM message_reactions mr
+  WHERE mr.message_id = ${target.id} AND mr.user_id = ${target.userId} AND mr.emoji = ${target.emoji}`;
+
+export interface ReactionTarget {
+  id: number;
+  roomId: number;
+  userId: number;
+  emoji: string;
+}
+
 /**
- * Adds the user's reaction to a live message of the room, at the room's next version. Null when
- * nothing changed: the user had it already, the message is deleted or elsewhere, the message holds
- * MAX_DISTINCT_REACTIONS other emoji, or the user is not in the room. `me` is the user's.
+ * Adds (`added`) or removes the user's reaction, at the room's next version, and answers the message
+ * as the user sees it. Null when nothing changed: the user had it already (or had none to remove),
+ * the message is deleted or elsewhere, an add would make more than MAX_DISTINCT_REACTIONS emoji, or
+ * the user is not in the room.
  */
-export async function addReaction(
+export async function setReaction(
   db: CommonQueryMethods,
-  target: { id: number; roomId: number; userId: number; emoji: string },
+  target: ReactionTarget,
+  added: boolean,
 ): Promise<MessageRow | null> {
-  const row = await db.maybeOne(
-    versionedWrite(
-      target.roomId,
-      target.userId,
-      sql.fragment`
-        UPDATE messages SET reactions = ${reactionsAfter(target.emoji, 1)}, version = r.v FROM r
-        WHERE messages.id = ${target.id} AND messages.room_id = r.id AND messages.deleted_at IS NULL
+  const emoji = sql.fragment`${target.emoji}::text`;
+  const change = added
+    ? {
+        allowed: sql.fragment`messages.deleted_at IS NULL AND NOT EXISTS (${reactionRow(target)})
           AND (jsonb_array_length(messages.reactions) < ${MAX_DISTINCT_REACTIONS}
-            OR messages.reactions @> jsonb_build_array(jsonb_build_object('emoji', ${target.emoji}::text)))
-          AND NOT EXISTS (SELECT 1 FROM message_reactions mr
-            WHERE mr.message_id = ${target.id} AND mr.user_id = ${target.userId} AND mr.emoji = ${target.emoji})`,
-      {
-        viewer: target.userId,
-        also: sql.fragment`added AS (
-          INSERT INTO message_reactions (message_id, user_id, emoji) SELECT w.id, ${target.userId}, ${target.emoji} FROM w
-        )`,
-      },
-    ),
-  );
-  return row && withMine(row, target.emoji, true);
-}
-
-/** Removes the user's reaction, at the room's next version; null when the user had none. */
-export async function removeReaction(
-  db: CommonQueryMethods,
-  target: { id: number; roomId: number; userId: number; emoji: string },
-): Promise<MessageRow | null> {
+            OR messages.reactions @> jsonb_build_array(jsonb_build_object('emoji', ${emoji})))`,
+        row: sql.fragment`INSERT INTO message_reactions (message_id, user_id, emoji) SELECT w.id, ${target.userId}, ${emoji} FROM w`,
+      }
+    : {
+        allowed: sql.fragment`EXISTS (${reactionRow(target)})`,
+        row: sql.fragment`DELETE FROM message_reactions mr USING w
+          WHERE mr.message_id = w.id AND mr.user_id = ${target.userId} AND mr.emoji = ${emoji}`,
+      };
   const row = await db.maybeOne(
     versionedWrite(
       target.roomId,
       target.userId,
       sql.fragment`
-        UPDATE messages SET reactions = ${reactionsAfter(target.emoji, -1)}, version = r.v FROM r
-        WHERE messages.id = ${target.id} AND messages.room_id = r.id
-          AND EXISTS (SELECT 1 FROM message_reactions mr
-            WHERE mr.message_id = ${target.id} AND mr.user_id = ${target.userId} AND mr.emoji = ${target.emoji})`,
-      {
-        viewer: target.userId,
-        also: sql.fragment`removed AS (
-          DELETE FROM message_reactions mr USING w
-          WHERE mr.message_id = w.id AND mr.user_id = ${target.userId} AND mr.emoji = ${target.emoji}
-        )`,
-      },
+        UPDATE messages SET reactions = ${reactionsAfter(target.emoji, added ? 1 : -1)}, version = r.v FROM r
+        WHERE messages.id = ${target.id} AND messages.room_id = r.id AND ${change.allowed}`,
+      { viewer: target.userId, also: sql.fragment`reaction AS (${change.row})` },
     ),
   );
-  return row && withMine(row, target.emoji, false);
-}
-
-/** The statement's own reaction row is not visible to its `me` lookup: set it from what was done. */
-function withMine(row: MessageRow, emoji: string, me: boolean): MessageRow {
-  return { ...row, reactions: row.reactions.map((r) => (r.emoji === emoji ? { ...r, me } : r)) };
+  // The statement's own reaction row is not visible to its `me` lookup: set it from what was done.
+  return row && { ...row, reactions: row.reactions.map((r) => (r.emoji === target.emoji ? { ...r, me: added } : r)) };
 }
 
 /**
