@@ -6,11 +6,11 @@ import express, { type NextFunction, type Request, type Response } from "express
 
 import type { Database } from "@causette/db";
 
+import type { AppConfig } from "./app-config.ts";
 import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
-import type { Config } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
@@ -23,13 +23,7 @@ import { createServices, type Services } from "./services/index.ts";
 import type { Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/routers/_app.ts";
 
-export type AppConfig = Pick<
-  Config,
-  "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
-> & {
-  /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
-  redisKey?: string;
-};
+export type { AppConfig } from "./app-config.ts";
 
 export interface AppDeps {
   config: AppConfig;

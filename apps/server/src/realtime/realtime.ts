@@ -6,7 +6,7 @@ import { Server } from "socket.io";
 import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
 import type { DatabasePool } from "@causette/db";
 
-import type { AppConfig } from "../app.ts";
+import type { AppConfig } from "../app-config.ts";
 import { bearerToken, cookieToken } from "../auth/credentials.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
 import { AppError } from "../errors.ts";

@@ -21,7 +21,7 @@ import {
 
 import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
-import { assertMember, roomNotFound } from "./room.service.ts";
+import { assertMember, roomNotFound } from "./membership.ts";
 import { createSendBatcher } from "./send-batcher.ts";
 
 const RANK = { ok: 0, recu: 1, lu: 2 } as const;

@@ -1,20 +1,12 @@
 import type { z } from "zod";
 
 import type { Changes, ChangesInputSchema, MarkReadInput, Room, RoomCreateInput } from "@causette/contracts";
-import { changesSince, ensureRoom, findUserById, isRoomMember, listRoomsOf } from "@causette/db";
+import { changesSince, ensureRoom, findUserById, listRoomsOf } from "@causette/db";
 
 import { AppError, badRequest } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
+import { assertMember, roomNotFound } from "./membership.ts";
 import type { MessageService } from "./message.service.ts";
-
-export function roomNotFound(roomId: number): AppError {
-  return new AppError("NOT_FOUND", `No room with id ${roomId}`);
-}
-
-/** A room the caller is not in answers exactly as a room that does not exist. */
-export async function assertMember(deps: ServiceDeps, caller: Caller, roomId: number): Promise<void> {
-  if (!(await isRoomMember(deps.pool, roomId, caller.userId))) throw roomNotFound(roomId);
-}
 
 export function createRoomService(deps: ServiceDeps, messages: MessageService) {
   async function view(caller: Caller, roomId: number): Promise<Room> {
