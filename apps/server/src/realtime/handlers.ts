@@ -1,4 +1,13 @@
-import { clientEventSchemas, type Ack, type ClientToServerEvents, type RoomRef } from "@causette/contracts";
+import type { z } from "zod";
+
+import {
+  clientEventSchemas,
+  type AckCallback,
+  type ClientEventName,
+  type ClientEventPayload,
+  type ClientEventResult,
+  type RoomRef,
+} from "@causette/contracts";
 
 import { AppError, toAppError, toErrorBody } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -17,6 +26,9 @@ export interface HandlerDeps {
 
 const SEND_RATE = { perSecond: 20, burst: 40 };
 
+/** The contract's schemas, typed per event so that a handler's payload follows its event. */
+const payloadSchemas: { [E in ClientEventName]: z.ZodType<ClientEventPayload<E>> } = clientEventSchemas;
+
 const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
 
 /**
@@ -33,21 +45,22 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
 
-  function on<E extends keyof ClientToServerEvents, T>(
+  function on<E extends ClientEventName>(
     event: E,
-    handle: (payload: ReturnType<(typeof clientEventSchemas)[E]["parse"]>) => Promise<T>,
+    handle: (payload: ClientEventPayload<E>) => ClientEventResult<E> | Promise<ClientEventResult<E>>,
   ) {
-    socket.on(event, ((...args: unknown[]) => {
+    const name: ClientEventName = event;
+    socket.on(name, (...args: unknown[]) => {
       // The ack is always the last argument: `emit(event, ack)` sends no payload at all.
       const last = args.at(-1);
-      const reply = typeof last === "function" ? (last as (response: Ack<T>) => void) : undefined;
+      const reply = typeof last === "function" ? (last as AckCallback<ClientEventResult<E>>) : undefined;
       const payloads = reply ? args.slice(0, -1) : args;
       const run = async () => {
         if (payloads.length > 1)
           throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
-        const parsed = clientEventSchemas[event].safeParse(payloads[0]);
+        const parsed = payloadSchemas[event].safeParse(payloads[0]);
         if (!parsed.success) throw parsed.error;
-        return handle(parsed.data as never);
+        return handle(parsed.data);
       };
       const inTurn = () => previous.then(run, run);
       // With an ack the socket learns the result from it, so broadcasts skip it.
@@ -63,7 +76,7 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
           reply?.({ ok: false, error: toErrorBody(appError).error });
         },
       );
-    }) as never);
+    });
   }
 
   on("join_room", async (ref) => {
@@ -99,7 +112,7 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     return message;
   });
 
-  on("typing", async ({ roomId, isTyping }) => {
+  on("typing", ({ roomId, isTyping }) => {
     if (!joined.has(roomId)) throw new AppError("NOT_FOUND", `Join room ${roomId} first`);
     typing.update(roomId, isTyping);
     return null;
