@@ -117,9 +117,7 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
       closing = true;
       await handlersRunning.settled();
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
-      });
+      await io.close();
       await presenceRunning.settled();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
     },
