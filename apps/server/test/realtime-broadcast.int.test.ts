@@ -36,7 +36,7 @@ describe("one broadcast path for every surface", () => {
       const arrived = new Promise<Message>((resolve) => bob.once("receive_message", resolve));
       void call(ana, "send_message", { roomId: p.room.id, message: `committed ${i}` });
       const message = await arrived;
-      const page = await p.bob.api.get(`/api/chat/${p.room.id}?after=${message.id - 1}&limit=1`);
+      const page = await p.bob.api.get(`/api/chat/${p.room.id}?before=${message.id + 1}&limit=1`);
       expect(page.body).toEqual([message]);
     }
   });

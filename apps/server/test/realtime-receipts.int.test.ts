@@ -44,6 +44,8 @@ describe("message_state", () => {
       state: "lu",
     });
     expect(elsewhere).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
-    expect((await p.ana.api.get(`/api/chat/${p.room.id}?after=${sent.data.id - 1}`)).body[0].state).toBe("recu");
+    expect((await p.ana.api.get(`/api/chat/${p.room.id}?before=${sent.data.id + 1}&limit=1`)).body[0].state).toBe(
+      "recu",
+    );
   });
 });
