@@ -14,6 +14,7 @@ import { createTokenIssuer } from "./auth/tokens.ts";
 import { AppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
+import { createDraining } from "./http/draining.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { sendError } from "./http/send-error.ts";
@@ -35,11 +36,16 @@ export interface App {
   server: HttpServer;
   services: Services;
   realtime: Realtime;
-  /** Stops real time (telling clients to reconnect) and the HTTP server; the database stays open. */
+  /**
+   * Stops accepting connections, requests and socket events at once, answers what was taken, then
+   * drops sockets (so they reconnect elsewhere) and idle connections; the database stays open.
+   */
   close(): Promise<void>;
 }
 
 const JSON_LIMIT = "64kb";
+/** Requests in flight at shutdown get this long to finish (SIGTERM must exit within 10 s). */
+const DRAIN_MS = 8_000;
 
 /** Builds the whole server (HTTP, tRPC, REST, socket.io) without listening. */
 export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
@@ -81,7 +87,9 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     };
   }
 
+  const draining = createDraining(server, logger);
   app.disable("x-powered-by");
+  app.use(draining.middleware);
   app.set("trust proxy", "loopback");
   app.use(cors(corsOptions(config.corsOrigins)));
   app.use(express.json({ limit: JSON_LIMIT }));
@@ -114,11 +122,9 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     services,
     realtime,
     async close() {
+      const http = draining.close(DRAIN_MS);
       await realtime.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await http;
     },
   };
 }
