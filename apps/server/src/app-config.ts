@@ -4,7 +4,8 @@ import type { Config } from "./env.ts";
 export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
-> & {
-  /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
-  redisKey?: string;
-};
+> &
+  Partial<Pick<Config, "maxGroupMembers">> & {
+    /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
+    redisKey?: string;
+  };

@@ -11,6 +11,7 @@ import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
@@ -61,6 +62,7 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     loginLimiter: new LoginLimiter(),
     events: realtime.events,
     startedAt: Date.now(),
+    maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
   });
   realtime.serve(services);
 

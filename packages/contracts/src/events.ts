@@ -1,9 +1,16 @@
 import { z } from "zod";
 
 import { ErrorBodySchema } from "./errors.ts";
-import { ChangesSchema, ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
+import { ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
 import { IdSchema } from "./primitives.ts";
-import { RoomSchema } from "./room.ts";
+import {
+  ChangesSchema,
+  MemberChangeEventSchema,
+  MemberLeftEventSchema,
+  ReadMarkerSchema,
+  RoomSchema,
+  RoomUpdatedEventSchema,
+} from "./room.ts";
 
 // Client -> server payloads. `join_room` takes the bare room id, as the seed's client sends it.
 export const RoomRefSchema = z.union([IdSchema, z.strictObject({ roomId: IdSchema })]);
@@ -87,6 +94,10 @@ export const serverEventSchemas = {
   typing: TypingEventSchema,
   presence: PresenceEventSchema,
   room_created: RoomSchema,
+  room_updated: RoomUpdatedEventSchema,
+  member_joined: MemberChangeEventSchema,
+  member_left: MemberLeftEventSchema,
+  read_marker: ReadMarkerSchema,
 } as const;
 
 export type ClientEventName = keyof typeof clientEventSchemas;

@@ -43,6 +43,9 @@ function operationOf(name: string, route: RestRoute, components: Record<string, 
     for (const [key, schema] of rest) {
       parameters.push({ name: key, in: "query", required: required.has(key), schema });
     }
+  } else if (!input.properties) {
+    // A union of bodies (`room.create`): documented whole.
+    requestBody = { required: true, content: { "application/json": { schema: input } } };
   } else if (rest.length > 0) {
     requestBody = {
       required: true,

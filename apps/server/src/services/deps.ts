@@ -1,3 +1,4 @@
+import type { MemberChangeEvent, MemberLeftEvent, ReadMarker, RoomInfo } from "@causette/contracts";
 import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 
 import type { LoginLimiter } from "../auth/login-limiter.ts";
@@ -27,7 +28,17 @@ export interface ChatEvents {
   messageUpdated(message: MessageRow): void;
   messageDeleted(message: MessageRow): void;
   stateChanged(change: StateChange, touched: readonly MessageRow[]): void;
-  roomCreated(room: RoomView): void;
+  /** A new room, to each member's private channel (`members`: every member's id). */
+  roomCreated(room: RoomView, members: readonly number[]): void;
+  readMarker(marker: ReadMarker): void;
+  /** A member joined, or a member's role changed: to the room and to the member's own sockets. */
+  memberJoined(event: MemberChangeEvent): void;
+  /**
+   * A member left or was removed: their sockets leave the room on every node before this resolves,
+   * then the room and the member's own sockets are told.
+   */
+  memberLeft(event: MemberLeftEvent): Promise<void>;
+  roomUpdated(room: RoomInfo, version: number): void;
 }
 
 export interface ServiceDeps {
@@ -38,4 +49,6 @@ export interface ServiceDeps {
   loginLimiter: LoginLimiter;
   events: ChatEvents;
   startedAt: number;
+  /** The most members a group may hold. */
+  maxGroupMembers: number;
 }

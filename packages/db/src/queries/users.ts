@@ -16,6 +16,10 @@ export type UserWithHash = z.infer<typeof UserWithHashSchema>;
 
 const userColumns = sql.fragment`id, username, email, created_at AS "createdAt"`;
 
+/** The user of table alias `u` as a JSON object shaped like UserRow (timestamps as the pool's parser writes them). */
+export const userJson = sql.fragment`json_build_object('id', u.id, 'username', u.username, 'email', u.email,
+  'createdAt', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
 export function insertUser(
   db: CommonQueryMethods,
   user: { username: string; email: string; passwordHash: string },
