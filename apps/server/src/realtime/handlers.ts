@@ -46,10 +46,12 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
 
   function on<E extends ClientEventName>(
     event: E,
-    handle: (payload: ClientEventPayload<E>) => ClientEventResult<E> | Promise<ClientEventResult<E>>,
+    handle: (payload: ClientEventPayload<E>, arrivedAt: number) => ClientEventResult<E> | Promise<ClientEventResult<E>>,
   ) {
     const name: ClientEventName = event;
     socket.on(name, (...args: unknown[]) => {
+      // Rates count events as the client sent them, however long the ones before took to handle.
+      const arrivedAt = Date.now();
       // The ack is always the last argument: `emit(event, ack)` sends no payload at all.
       const last = args.at(-1);
       const reply = typeof last === "function" ? (last as AckCallback<ClientEventResult<E>>) : undefined;
@@ -59,7 +61,7 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
           throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
         const parsed = payloadSchemas[event].safeParse(payloads[0]);
         if (!parsed.success) throw parsed.error;
-        return handle(parsed.data);
+        return handle(parsed.data, arrivedAt);
       };
       const inTurn = () => previous.then(run, run);
       // With an ack the socket learns the result from it, so broadcasts skip it.
@@ -97,13 +99,13 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     return null;
   });
 
-  on("send_message", async ({ sender, ...input }) => {
+  on("send_message", async ({ sender, ...input }, arrivedAt) => {
     if (sender !== undefined && sender !== caller.userId) {
       throw new AppError("FORBIDDEN", "sender: must be your own user id", {
         issues: [{ path: "sender", message: "must be your own user id" }],
       });
     }
-    if (!sends.take())
+    if (!sends.take(arrivedAt))
       throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
     typing.stop(input.roomId);
     return deps.services.messages.send(caller, input);
