@@ -70,7 +70,7 @@ export default {
     combinedDependencies: false,
     enhancedResolveOptions: {
       exportsFields: ["exports"],
-      conditionNames: ["import", "require", "node", "default", "types"],
+      conditionNames: ["@causette/source", "import", "require", "node", "default", "types"],
       extensions: [".ts", ".js", ".mjs", ".cjs", ".json"],
     },
   },

@@ -4,6 +4,7 @@ import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 import type { LoginLimiter } from "../auth/login-limiter.ts";
 import type { PasswordHasher } from "../auth/passwords.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
+import type { FileStore } from "../files/file-store.ts";
 
 /** Who is calling: every service function but sign-up, log-in and health takes one. */
 export interface Caller {
@@ -44,6 +45,8 @@ export interface ChatEvents {
 export interface ServiceDeps {
   pool: DatabasePool;
   ping(): Promise<boolean>;
+  /** Whether Redis is connected; undefined when no REDIS_URL is configured. */
+  redisState(): "up" | "down" | undefined;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
   loginLimiter: LoginLimiter;
@@ -51,4 +54,8 @@ export interface ServiceDeps {
   startedAt: number;
   /** The most members a group may hold. */
   maxGroupMembers: number;
+  /** Where uploaded files' bytes live. */
+  store: FileStore;
+  /** The time, in ms since the epoch: tests move it to age uploads. */
+  clock(): number;
 }
