@@ -44,9 +44,13 @@ it("a production install of the server starts with node, migrates and serves", a
       },
     });
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await until(async () => /"msg":"Causette listening/.test(output), 30_000, "the deployed server to listen");
+      await until(
+        () => Promise.resolve(/"msg":"Causette listening/.test(output)),
+        30_000,
+        "the deployed server to listen",
+      );
       const port = Number(/"port":(\d+)/.exec(output.split("\n").find((l) => l.includes("listening"))!)![1]);
       const api = http(`http://127.0.0.1:${port}`);
       expect(await api.get("/api/health/ready")).toMatchObject({ status: 200, body: { status: "ready" } });
