@@ -83,7 +83,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     loginLimiter: new LoginLimiter(),
     events: realtime.events,
     startedAt: Date.now(),
-    onSendBatch: metrics.sendBatch,
+    onSendBatch: (size, stored) => metrics.sendBatch(size, stored),
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
     store,
     clock: config.clock ?? Date.now,
