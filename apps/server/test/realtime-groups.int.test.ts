@@ -16,7 +16,12 @@ let cid: TestUser;
 
 beforeAll(async () => {
   server = await startServer();
-  [owner, ana, bob, cid] = await Promise.all(["owner", "ana", "bob", "cid"].map((n) => signUp(server.url, n)));
+  [owner, ana, bob, cid] = await Promise.all([
+    signUp(server.url, "owner"),
+    signUp(server.url, "ana"),
+    signUp(server.url, "bob"),
+    signUp(server.url, "cid"),
+  ]);
 });
 afterAll(() => server.close());
 

@@ -5,6 +5,7 @@ export type {
   ChatClient,
   ChatClientOptions,
   LifecycleEvents,
+  MembersApi,
   MessagesApi,
   RealtimeApi,
   RealtimeEventName,
