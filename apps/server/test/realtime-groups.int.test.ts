@@ -1,12 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { Message, Room } from "@causette/contracts";
+import type { Message } from "@causette/contracts";
 
-import { send } from "./chat.ts";
-import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { createGroup, groupCast, send } from "./chat.ts";
+import type { TestDatabase } from "./database.ts";
 import { connectSocket, env, nextEvent, signUp, startServer, type TestServer, type TestUser } from "./harness.ts";
-import { call, expectSilence, joined, record } from "./realtime-helpers.ts";
+import { call, expectSilence, joined, record, startTwoNodes } from "./realtime-helpers.ts";
 
 let server: TestServer;
 let owner: TestUser;
@@ -16,32 +15,23 @@ let cid: TestUser;
 
 beforeAll(async () => {
   server = await startServer();
-  [owner, ana, bob, cid] = await Promise.all([
-    signUp(server.url, "owner"),
-    signUp(server.url, "ana"),
-    signUp(server.url, "bob"),
-    signUp(server.url, "cid"),
-  ]);
+  ({ owner, ana, bob, cid } = await groupCast(server));
 });
 afterAll(() => server.close());
 
-async function group(url: string, members: TestUser[], by = owner): Promise<Room> {
-  const res = await by.api.post<Room>("/api/room/", { name: "Crew", participants: members.map((m) => m.user.id) });
-  if (res.status !== 201) throw new Error(`group create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const group = (members: TestUser[], by = owner) => createGroup(by, members);
 
 describe("group events", () => {
   it("room_created reaches every member's own sockets with their role", async () => {
     const [o, a] = await Promise.all([connectSocket(server.url, owner.token), connectSocket(server.url, ana.token)]);
     const [forOwner, forAna] = [nextEvent(o, "room_created"), nextEvent(a, "room_created")];
-    const room = await group(server.url, [ana]);
+    const room = await group([ana]);
     expect(await forOwner).toMatchObject({ id: room.id, kind: "group", role: "owner" });
     expect(await forAna).toMatchObject({ id: room.id, kind: "group", role: "member" });
   });
 
   it("member_joined, room_updated and member_left carry the room's next versions, to the room and the member", async () => {
-    const room = await group(server.url, [ana]);
+    const room = await group([ana]);
     const watcher = await joined(server.url, ana, room.id);
     const bobOwn = await connectSocket(server.url, bob.token);
     const joinedEvents = record(watcher, "member_joined");
@@ -75,7 +65,7 @@ describe("group events", () => {
   });
 
   it("read_marker on every read; message_state_update only when the message's state moves", async () => {
-    const room = await group(server.url, [ana, bob]);
+    const room = await group([ana, bob]);
     const o = await joined(server.url, owner, room.id);
     const m = await send(owner, room.id, "read by all?");
     const markers = record(o, "read_marker");
@@ -100,7 +90,7 @@ describe("group events", () => {
 
 describe("a removed member", () => {
   it("is out of the room's channel before the removal answers, and can no longer join or write", async () => {
-    const room = await group(server.url, [ana, cid]);
+    const room = await group([ana, cid]);
     const gone = await joined(server.url, cid, room.id);
     const told = nextEvent(gone, "member_left");
     const res = await owner.api.delete(`/api/room/${room.id}/members/${cid.user.id}`);
@@ -123,7 +113,7 @@ describe("a removed member", () => {
 describe("socket events by role", () => {
   it("members use the room; a removed member and an outsider get NOT_FOUND for every room event", async () => {
     const outsider = await signUp(server.url, "outsider");
-    const room = await group(server.url, [ana, bob, cid]);
+    const room = await group([ana, bob, cid]);
     await owner.api.patch(`/api/room/${room.id}/members/${ana.user.id}`, { role: "admin" });
     await owner.api.delete(`/api/room/${room.id}/members/${cid.user.id}`);
     const m = await send(bob, room.id, "from bob");
@@ -162,10 +152,7 @@ describe.skipIf(!env.redisUrl)("removal across two nodes", () => {
   let node2: TestServer;
 
   beforeAll(async () => {
-    db = await createTestDatabase(env.dbUrl);
-    const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
-    node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
-    node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+    ({ db, node1, node2 } = await startTwoNodes());
   });
   afterAll(async () => {
     await node1?.close();
@@ -175,7 +162,7 @@ describe.skipIf(!env.redisUrl)("removal across two nodes", () => {
 
   it("a member removed on node 1 is out of the room on node 2 before the answer, every tab of them", async () => {
     const [o, a, b] = await Promise.all(["o", "a", "b"].map((n) => signUp(node1.url, n)));
-    const room = await group(node1.url, [a!, b!], o);
+    const room = await group([a!, b!], o);
     const stay = await joined(node2.url, a!, room.id);
     const tabs = await Promise.all([joined(node2.url, b!, room.id), joined(node1.url, b!, room.id)]);
     for (let round = 0; round < 3; round += 1) {
