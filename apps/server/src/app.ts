@@ -63,6 +63,7 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
   const services = createServices({
     pool: db.pool,
     ping: () => db.ping(),
+    redisState: () => realtime.redisState(),
     hasher: new PasswordHasher(),
     tokens,
     loginLimiter: new LoginLimiter(),

@@ -1,4 +1,4 @@
-// The README's five-minute example: `pnpm --filter @causette/sdk exec tsx examples/quickstart.ts` with a server on :5050.
+// The README's five-minute example: `pnpm --filter @causette/sdk exec tsx --conditions=@causette/source examples/quickstart.ts` with a server on :5050.
 // In your own app: import { ChatError, createChatClient } from "@causette/sdk";
 import { ChatError, createChatClient } from "../src/index.ts";
 

@@ -21,6 +21,8 @@ import { userChannel, type ChatServer } from "./types.ts";
 export interface Realtime {
   io: ChatServer;
   events: ChatEvents;
+  /** Whether the Redis clients that share events are connected; undefined without REDIS_URL. */
+  redisState(): "up" | "down" | undefined;
   /** Starts answering socket events with these services. */
   serve(services: Services): void;
   /** Refuses new events, waits for those in flight, then closes every socket so clients reconnect elsewhere. */
@@ -100,6 +102,10 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
   return {
     io,
     events: createBroadcaster(io),
+    redisState() {
+      if (redisClients.length === 0) return undefined;
+      return redisClients.every((client) => client.isReady) ? "up" : "down";
+    },
     serve(services) {
       const presence = createPresence(io, pool, logger);
       io.on("connection", (socket) => {

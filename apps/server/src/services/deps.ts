@@ -44,6 +44,8 @@ export interface ChatEvents {
 export interface ServiceDeps {
   pool: DatabasePool;
   ping(): Promise<boolean>;
+  /** Whether Redis is connected; undefined when no REDIS_URL is configured. */
+  redisState(): "up" | "down" | undefined;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
   loginLimiter: LoginLimiter;
