@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server as HttpServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import cookieParser from "cookie-parser";
 import cors from "cors";
@@ -10,11 +13,14 @@ import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
-import { DEFAULT_MAX_GROUP_MEMBERS, type Config } from "./env.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES, type Config } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { createDiskStore } from "./files/disk-store.ts";
+import type { FileStore } from "./files/file-store.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
 import { createDraining } from "./http/draining.ts";
+import { mountFileRoutes } from "./http/file-routes.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { sendError } from "./http/send-error.ts";
@@ -28,15 +34,23 @@ export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
 > &
-  Partial<Pick<Config, "maxGroupMembers">> & {
+  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes">> & {
     /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
     redisKey?: string;
+    /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
+    uploadIdleTimeoutMs?: number;
+    /** How often uploads never attached (and files no message carries any more) are removed. Default 10 min. */
+    fileSweepIntervalMs?: number;
+    /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
+    clock?: () => number;
   };
 
 export interface AppDeps {
   config: AppConfig;
   db: Database;
   logger: Logger;
+  /** Where uploaded files' bytes live (files/stores.ts). Default: a temporary directory, removed at close. */
+  store?: FileStore;
 }
 
 export interface App {
@@ -51,11 +65,15 @@ export interface App {
 }
 
 const JSON_LIMIT = "64kb";
+const UPLOAD_IDLE_TIMEOUT_MS = 30_000;
+const FILE_SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Requests in flight at shutdown get this long to finish (SIGTERM must exit within 10 s). */
 const DRAIN_MS = 8_000;
 
 /** Builds the whole server (HTTP, tRPC, REST, socket.io) without listening. */
-export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
+export async function createApp({ config, db, logger, ...deps }: AppDeps): Promise<App> {
+  const scratch = deps.store ? undefined : await mkdtemp(join(tmpdir(), "causette-files-"));
+  const store = deps.store ?? (await createDiskStore(scratch!));
   const tokens = createTokenIssuer(config.jwtSecret, config.jwtExpiresIn);
   const app = express();
   const server = createServer(app);
@@ -70,6 +88,8 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     events: realtime.events,
     startedAt: Date.now(),
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
+    store,
+    clock: config.clock ?? Date.now,
   });
   realtime.serve(services);
 
@@ -103,6 +123,16 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
   app.use(cors(corsOptions(config.corsOrigins)));
   app.use(express.json({ limit: JSON_LIMIT }));
   app.use(cookieParser(config.cookieSecret));
+  mountFileRoutes(app, {
+    services,
+    store,
+    limits: {
+      maxBytes: config.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+      idleTimeoutMs: config.uploadIdleTimeoutMs ?? UPLOAD_IDLE_TIMEOUT_MS,
+    },
+    callerOf: (req, res) => createContext(req, res).caller,
+    logger,
+  });
 
   app.use(
     "/trpc",
@@ -126,14 +156,20 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     sendError(res, bodyParserError(error) ?? error, logger);
   });
 
+  const sweeper = setInterval(() => {
+    services.files.sweep().catch((error: unknown) => logger.error({ err: error }, "file sweep failed"));
+  }, config.fileSweepIntervalMs ?? FILE_SWEEP_INTERVAL_MS).unref();
+
   return {
     server,
     services,
     realtime,
     async close() {
+      clearInterval(sweeper);
       const http = draining.close(DRAIN_MS);
       await realtime.close();
       await http;
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
 }

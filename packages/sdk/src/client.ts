@@ -1,4 +1,5 @@
 import { ChatError } from "./errors.ts";
+import { createFiles } from "./files.ts";
 import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
 import { tokenSubject } from "./token.ts";
@@ -129,6 +130,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       changes,
       markRead,
     },
+    files: createFiles({ url, token: getToken, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     realtime,
     system: {
       health: () => call((t, signal) => t.system.health.query(undefined, { signal })),

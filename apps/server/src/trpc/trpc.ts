@@ -1,7 +1,7 @@
 import { initTRPC } from "@trpc/server";
 import type { z } from "zod";
 
-import { AppError, toAppError, toErrorBody } from "../errors.ts";
+import { AppError, signInFirst, toAppError, toErrorBody } from "../errors.ts";
 import type { Context } from "./context.ts";
 
 const t = initTRPC.context<Context>().create({
@@ -31,8 +31,7 @@ const appErrors = t.middleware(async ({ next }) => {
 export const publicProcedure = t.procedure.use(appErrors);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.caller)
-    throw new AppError("UNAUTHORIZED", "Sign in first: send the token as a Bearer header or the login cookie");
+  if (!ctx.caller) throw signInFirst();
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
 
