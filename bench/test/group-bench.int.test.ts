@@ -24,9 +24,9 @@ describe.skipIf(!dbUrl)("group bench (smoke)", () => {
     });
     const figure = String.raw`\d+(\.\d+)? ms`;
     for (const kind of ["causette", "relay"]) {
-      // Every message sent reached every other member.
+      // Every message sent reached every other member (on a loaded machine the level may read as saturated).
       expect(output).toMatch(
-        new RegExp(String.raw`\| ${kind} \| 20/s \| (\d+) \| \1 \| \d+ \| ${figure} \| ${figure} \|`),
+        new RegExp(String.raw`\| ${kind} \| 20/s(, saturated)? \| (\d+) \| \2 \| \d+ \| ${figure} \| ${figure} \|`),
       );
     }
     expect(output).toMatch(/fan-out: highest deliveries\/s causette \d+, bare socket.io \d+ \(\d+%\)/);
