@@ -8,7 +8,7 @@ import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette
 import { createApp, type App, type AppConfig } from "../src/app.ts";
 import { loadEnv } from "../src/env.ts";
 import type { FileStore } from "../src/files/file-store.ts";
-import { createLogger } from "../src/logger.ts";
+import { createLogger, type Logger } from "../src/logger.ts";
 import type { AppRouter } from "../src/trpc/routers/_app.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -34,14 +34,14 @@ export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
 
 /** Starts the real app on a free port, over its own fresh database. */
 export async function startServer(
-  options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore } = {},
+  options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore; logger?: Logger } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase(env.dbUrl));
   const config = testConfig(options.config);
   const app = await createApp({
     config,
     db,
-    logger: createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
+    logger: options.logger ?? createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
     ...(options.store ? { store: options.store } : {}),
   });
   await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));

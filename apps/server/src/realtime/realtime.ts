@@ -12,6 +12,7 @@ import type { TokenIssuer } from "../auth/tokens.ts";
 import { AppError } from "../errors.ts";
 import { corsOptions } from "../http/cors.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
 import type { ChatEvents, Services } from "../services/index.ts";
 import { createBroadcaster } from "./broadcaster.ts";
 import { registerHandlers } from "./handlers.ts";
@@ -35,6 +36,7 @@ export interface RealtimeDeps {
   config: AppConfig;
   logger: Logger;
   pool: DatabasePool;
+  metrics: Metrics;
 }
 
 // A 4,000-character message is at most 16 KB of UTF-8; the rest is framing and other fields.
@@ -56,7 +58,14 @@ class Running {
   }
 }
 
-export async function createRealtime({ server, tokens, config, logger, pool }: RealtimeDeps): Promise<Realtime> {
+export async function createRealtime({
+  server,
+  tokens,
+  config,
+  logger,
+  pool,
+  metrics,
+}: RealtimeDeps): Promise<Realtime> {
   const cors = corsOptions(config.corsOrigins);
   const io: ChatServer = new Server(server, {
     maxHttpBufferSize: MAX_PACKET_BYTES,
@@ -110,11 +119,17 @@ export async function createRealtime({ server, tokens, config, logger, pool }: R
       const presence = createPresence(io, pool, logger);
       io.on("connection", (socket) => {
         const userId = socket.data.userId;
+        metrics.socketOpened();
+        socket.onAny((event: string) => metrics.eventReceived(event));
+        socket.conn.on("packetCreate", (packet: { type: string; data?: unknown }) => {
+          if (packet.type === "message") metrics.packetSent(packet.data);
+        });
         void socket.join(userChannel(userId));
         registerHandlers(socket, { services, logger, track });
         void presenceRunning.add(presence.connected(socket));
         // While closing, every socket drops to reconnect elsewhere: nobody is going offline.
         socket.on("disconnect", () => {
+          metrics.socketClosed();
           if (!closing) void presenceRunning.add(presence.disconnected(userId));
         });
       });
