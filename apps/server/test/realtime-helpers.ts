@@ -1,9 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect } from "vitest";
 
 import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 
+import { createTestDatabase, type TestDatabase } from "./database.ts";
 import {
   connectSocket,
+  env,
   nextEvent,
   signUp,
   startServer,
@@ -109,4 +112,14 @@ export async function pairJoinedAndOutsider(
   const { p, ana, bob } = await pairJoined(url);
   const user = await signUp(url, "eve");
   return { p, ana, bob, eve: { user, socket: await connectSocket(url, user.token) } };
+}
+
+/** Two server nodes over one fresh database, sharing events through the Redis at REDIS_URL. */
+export async function startTwoNodes(): Promise<{ db: TestDatabase; node1: TestServer; node2: TestServer }> {
+  const db = await createTestDatabase(env.dbUrl);
+  // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
+  const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
+  const node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+  const node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+  return { db, node1, node2 };
 }

@@ -1,4 +1,10 @@
-import type { ClientEventName, ClientEventPayload, ClientEventResult, Message } from "@causette/contracts";
+import type {
+  ClientEventName,
+  ClientEventPayload,
+  ClientEventResult,
+  MemberLeftEvent,
+  Message,
+} from "@causette/contracts";
 
 import { toChatError } from "./errors.ts";
 import { retry } from "./http.ts";
@@ -19,6 +25,8 @@ export interface JoinedRoomsDeps {
   baseline(roomId: number): Promise<RoomBaseline>;
   /** The current connection's number: work started on an older connection stops where it is. */
   epoch(): number;
+  /** This client's user id (from its token), or null. */
+  userId(): number | null;
   listeners: Listeners;
   retries: number;
   retryDelay: number;
@@ -60,6 +68,12 @@ export class JoinedRooms {
     }
   }
 
+  /** A member left: the app hears it; when it is this user, the room stops here. */
+  memberLeft(event: MemberLeftEvent): void {
+    this.deps.listeners.emit("member_left", event);
+    if (event.userId === this.deps.userId()) this.drop(event.roomId, event.reason);
+  }
+
   forget(roomId: number): void {
     this.rooms.delete(roomId);
   }
@@ -91,13 +105,19 @@ export class JoinedRooms {
           const chatError = toChatError(error);
           // A room we may no longer see is forgotten; anything else keeps it for the next reconnect.
           // A room never established (its join was in flight) is dropped too: join it again.
-          if (chatError.code === "NOT_FOUND" || chatError.code === "FORBIDDEN" || !room.tracker)
-            this.rooms.delete(roomId);
+          if (chatError.code === "NOT_FOUND" || chatError.code === "FORBIDDEN") this.drop(roomId, "removed");
+          else if (!room.tracker) this.rooms.delete(roomId);
           else this.release(room);
           this.deps.listeners.emit("error", chatError);
         }
       }),
     );
+  }
+
+  /** The room is no longer this user's: stop following it and tell the app, once. */
+  private drop(roomId: number, reason: MemberLeftEvent["reason"]): void {
+    if (!this.rooms.delete(roomId)) return;
+    this.deps.listeners.emit("room_removed", { roomId, reason });
   }
 
   private deliver(item: TrackedEvent): void {
@@ -124,6 +144,20 @@ export class JoinedRooms {
     if (connection !== this.deps.epoch() || this.rooms.get(roomId) !== room) return;
     const missed = room.tracker.catchUp(changes);
     for (const item of missed) this.deliver(item);
+    // Membership changes missed while away, as the live events would have told them.
+    for (const change of changes.members ?? []) {
+      if (change.status === "member") {
+        this.deps.listeners.emit("member_joined", {
+          roomId,
+          user: change.user,
+          role: change.role!,
+          version: change.version,
+        });
+      } else {
+        this.memberLeft({ roomId, userId: change.user.id, reason: change.status, version: change.version });
+      }
+    }
+    if (!this.rooms.has(roomId)) return;
     this.release(room);
     this.deps.listeners.emit("synced", { roomId, version: room.tracker.version, missed: missed.length });
   }

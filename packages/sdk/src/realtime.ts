@@ -6,6 +6,7 @@ import { JoinedRooms } from "./joined-rooms.ts";
 import { Listeners } from "./realtime-listeners.ts";
 import { ackedEmit, openSocket, type ClientSocket, type SocketOptions } from "./realtime-socket.ts";
 import type { RoomBaseline } from "./room-tracker.ts";
+import { tokenSubject } from "./token.ts";
 import type { RealtimeApi } from "./types.ts";
 
 export interface RealtimeOptions extends SocketOptions {
@@ -34,6 +35,7 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     request,
     baseline: options.baseline,
     epoch: () => epoch,
+    userId: () => tokenSubject(options.token()),
     listeners,
     retries: options.retries,
     retryDelay: options.retryDelay,
@@ -75,6 +77,10 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     s.on("typing", (payload) => listeners.emit("typing", payload));
     s.on("presence", (payload) => listeners.emit("presence", payload));
     s.on("room_created", (payload) => listeners.emit("room_created", payload));
+    s.on("room_updated", (payload) => listeners.emit("room_updated", payload));
+    s.on("member_joined", (payload) => listeners.emit("member_joined", payload));
+    s.on("read_marker", (payload) => listeners.emit("read_marker", payload));
+    s.on("member_left", (event) => rooms.memberLeft(event));
     return s;
   }
 
