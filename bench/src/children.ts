@@ -1,7 +1,10 @@
-/** The server under test in a child process (see realtime-servers.ts), and socket.io clients for it. */
+/** The server under test in a child process (see realtime-servers.ts), its database, and socket.io clients for it. */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { io as ioClient, type Socket } from "socket.io-client";
+
+import { migrate } from "@causette/db";
 
 import type { ChildMessage, ParentMessage } from "./realtime-servers.ts";
 
@@ -77,4 +80,26 @@ export async function inBatches<T>(count: number, size: number, make: (i: number
     out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - start) }, (_, j) => make(start + j)))));
   }
   return out;
+}
+
+/**
+ * A fresh database `dbUrl` (dropped and created again on the server at `serverUrl`), migrated, with
+ * users 1..`users` written directly (no argon2); answers a connected client on it, to seed the rest.
+ */
+export async function freshDatabase(serverUrl: URL, dbUrl: URL, users: number): Promise<pg.Client> {
+  const name = dbUrl.pathname.slice(1);
+  const admin = new pg.Client({ connectionString: serverUrl.toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  await migrate(dbUrl.toString());
+  const client = new pg.Client({ connectionString: dbUrl.toString() });
+  await client.connect();
+  await client.query(
+    `INSERT INTO users (username, email, password_hash)
+     SELECT 'bench' || g, 'bench' || g || '@example.com', 'not-a-hash' FROM generate_series(1, $1) g`,
+    [users],
+  );
+  return client;
 }

@@ -14,12 +14,9 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import jwt from "jsonwebtoken";
-import pg from "pg";
 import type { Socket } from "socket.io-client";
 
-import { migrate } from "@causette/db";
-
-import { connectClient, inBatches, sleep, startChild, type Child, type Kind } from "./children.ts";
+import { connectClient, freshDatabase, inBatches, sleep, startChild, type Child, type Kind } from "./children.ts";
 import { machineLine, percentile } from "./stats.ts";
 
 const { values: flags } = parseArgs({
@@ -62,19 +59,7 @@ const tokenOf = (userId: number) =>
 
 /** Users 1..members; room 1 the group of all of them (user 1 owns it), then a room of two of user 1 with each reader. */
 async function prepareDatabase() {
-  const admin = new pg.Client({ connectionString: serverUrl.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${cfg.database}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${cfg.database}"`);
-  await admin.end();
-  await migrate(dbUrl.toString());
-  const client = new pg.Client({ connectionString: dbUrl.toString() });
-  await client.connect();
-  await client.query(
-    `INSERT INTO users (username, email, password_hash)
-     SELECT 'bench' || g, 'bench' || g || '@example.com', 'not-a-hash' FROM generate_series(1, $1) g`,
-    [cfg.members],
-  );
+  const client = await freshDatabase(serverUrl, dbUrl, cfg.members);
   await client.query(`INSERT INTO rooms (kind, name, member_count) VALUES ('group', 'bench', $1)`, [cfg.members]);
   await client.query(
     `INSERT INTO room_members (room_id, user_id, role)

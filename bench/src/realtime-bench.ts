@@ -16,9 +16,7 @@ import jwt from "jsonwebtoken";
 import pg from "pg";
 import type { Socket } from "socket.io-client";
 
-import { migrate } from "@causette/db";
-
-import { connectClient, inBatches, sleep, startChild, type Child, type Kind } from "./children.ts";
+import { connectClient, freshDatabase, inBatches, sleep, startChild, type Child, type Kind } from "./children.ts";
 import { machineLine, percentile } from "./stats.ts";
 
 const { values: flags } = parseArgs({
@@ -64,19 +62,7 @@ const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
 // Database: a fresh one per run, migrated, with users and rooms written directly (no argon2).
 
 async function prepareDatabase(users: number) {
-  const admin = new pg.Client({ connectionString: serverUrl.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${cfg.database}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${cfg.database}"`);
-  await admin.end();
-  await migrate(dbUrl.toString());
-  const client = new pg.Client({ connectionString: dbUrl.toString() });
-  await client.connect();
-  await client.query(
-    `INSERT INTO users (username, email, password_hash)
-     SELECT 'bench' || g, 'bench' || g || '@example.com', 'not-a-hash' FROM generate_series(1, $1) g`,
-    [users],
-  );
+  const client = await freshDatabase(serverUrl, dbUrl, users);
   // Room k is between users 2k-1 and 2k.
   await client.query(`INSERT INTO rooms (user_low, user_high) SELECT 2 * g - 1, 2 * g FROM generate_series(1, $1) g`, [
     cfg.rooms,

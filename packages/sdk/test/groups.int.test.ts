@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "@causette/server/test-harness";
 
 import { ChatError } from "../src/index.ts";
-import { collect, next, sdkUser, type SdkUser } from "./helpers.ts";
+import { collect, FlakyNetwork, next, sdkUser, type SdkUser } from "./helpers.ts";
 
 let server: TestServer;
 let owner: SdkUser;
@@ -94,5 +94,26 @@ describe("groups through the SDK", () => {
     const leaving = next(ana.chat, "room_removed");
     await ana.chat.rooms.leave(room.id);
     expect(await leaving).toEqual({ roomId: room.id, reason: "left" });
+  });
+
+  it("after a reconnect, membership changes missed while away arrive as events, and a room lost meanwhile is dropped", async () => {
+    const network = new FlakyNetwork();
+    const away = await sdkUser(server.url, "away", { WebSocket: network.WebSocket, transports: ["websocket"] });
+    const kept = await owner.chat.rooms.createGroup({ name: "Kept", participants: [away.user.id] });
+    const lost = await owner.chat.rooms.createGroup({ name: "Lost", participants: [away.user.id] });
+    await away.chat.realtime.connect();
+    await away.chat.realtime.joinRoom(kept.id);
+    await away.chat.realtime.joinRoom(lost.id);
+
+    const dropped = next(away.chat, "disconnect");
+    network.cut();
+    await dropped;
+    await owner.chat.rooms.members.add({ id: kept.id, userIds: [ana.user.id] });
+    await owner.chat.rooms.members.remove({ id: lost.id, userId: away.user.id });
+    const joinedMeanwhile = next(away.chat, "member_joined", (e) => e.roomId === kept.id, 15_000);
+    const removed = next(away.chat, "room_removed", (e) => e.roomId === lost.id, 15_000);
+    network.restore();
+    expect(await joinedMeanwhile).toMatchObject({ user: { id: ana.user.id }, role: "member", version: 1 });
+    expect(await removed).toEqual({ roomId: lost.id, reason: "removed" });
   });
 });
