@@ -9,11 +9,12 @@ import express, { type NextFunction, type Request, type Response } from "express
 
 import type { Database } from "@causette/db";
 
+import type { AppConfig } from "./app-config.ts";
 import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
-import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES, type Config } from "./env.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { createDiskStore } from "./files/disk-store.ts";
 import type { FileStore } from "./files/file-store.ts";
@@ -33,20 +34,7 @@ import { createServices, type Services } from "./services/index.ts";
 import type { Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/routers/_app.ts";
 
-export type AppConfig = Pick<
-  Config,
-  "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
-> &
-  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort">> & {
-    /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
-    redisKey?: string;
-    /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
-    uploadIdleTimeoutMs?: number;
-    /** How often uploads never attached (and files no message carries any more) are removed. Default 10 min. */
-    fileSweepIntervalMs?: number;
-    /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
-    clock?: () => number;
-  };
+export type { AppConfig } from "./app-config.ts";
 
 export interface AppDeps {
   config: AppConfig;
@@ -95,7 +83,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     loginLimiter: new LoginLimiter(),
     events: realtime.events,
     startedAt: Date.now(),
-    onSendBatch: metrics.sendBatch,
+    onSendBatch: (size, stored) => metrics.sendBatch(size, stored),
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
     store,
     clock: config.clock ?? Date.now,

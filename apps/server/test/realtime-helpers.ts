@@ -1,8 +1,19 @@
-import { expect } from "vitest";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect } from "vitest";
 
 import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 
-import { connectSocket, nextEvent, signUp, type ClientSocket, type TestUser } from "./harness.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+import {
+  connectSocket,
+  env,
+  nextEvent,
+  signUp,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from "./harness.ts";
 
 export interface Pair {
   ana: TestUser;
@@ -77,4 +88,38 @@ export async function pairJoined(url: string): Promise<{ p: Pair; ana: ClientSoc
 /** Asserts that no `event` reaches the socket within `ms`. */
 export async function expectSilence(socket: ClientSocket, event: keyof ServerToClientEvents, ms = 300): Promise<void> {
   await expect(nextEvent(socket, event, ms)).rejects.toThrow(/no .* within/);
+}
+
+/** A server of the test file's own: started before its tests, closed after them. */
+export function useServer(): { readonly url: string } {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.close());
+  return {
+    get url() {
+      if (!server) throw new Error("The server starts in beforeAll: read its url inside a test or a hook");
+      return server.url;
+    },
+  };
+}
+
+/** Two users in a room with a joined socket each, and Eve: connected, but in no room of theirs. */
+export async function pairJoinedAndOutsider(
+  url: string,
+): Promise<{ p: Pair; ana: ClientSocket; bob: ClientSocket; eve: { user: TestUser; socket: ClientSocket } }> {
+  const { p, ana, bob } = await pairJoined(url);
+  const user = await signUp(url, "eve");
+  return { p, ana, bob, eve: { user, socket: await connectSocket(url, user.token) } };
+}
+
+/** Two server nodes over one fresh database, sharing events through the Redis at REDIS_URL. */
+export async function startTwoNodes(): Promise<{ db: TestDatabase; node1: TestServer; node2: TestServer }> {
+  const db = await createTestDatabase(env.dbUrl);
+  // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
+  const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
+  const node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+  const node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+  return { db, node1, node2 };
 }

@@ -1,9 +1,8 @@
-import type { Message } from "@causette/contracts";
-
 import { ChatError } from "./errors.ts";
 import { createFiles } from "./files.ts";
 import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
+import { tokenSubject } from "./token.ts";
 import type { ChatClient, ChatClientOptions } from "./types.ts";
 
 function isAbsoluteUrl(value: string): boolean {
@@ -15,19 +14,6 @@ function isAbsoluteUrl(value: string): boolean {
 }
 
 const DEFAULTS = { timeout: 10_000, retries: 3, retryDelay: 250 };
-
-/** The user id a token names (its `sub`), read without verifying it: the server does that. */
-export function userIdOf(token: string | null): number | null {
-  const payload = token?.split(".")[1];
-  if (!payload) return null;
-  try {
-    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
-    return typeof sub === "string" && /^\d+$/.test(sub) ? Number(sub) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * One typed object for everything a Causette app does: HTTP calls over tRPC (with the kept Bearer
@@ -66,10 +52,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...settings,
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     ...(options.transports ? { transports: options.transports } : {}),
-    self: () => userIdOf(token),
     async baseline(roomId) {
-      const room = (await call((t, signal) => t.room.list.query(undefined, { signal }))).find((r) => r.id === roomId);
-      if (!room) throw new ChatError("NOT_FOUND", `No room with id ${roomId}`);
+      const room = await call((t, signal) => t.room.get.query({ id: roomId }, { signal }));
       return {
         version: room.version,
         maxMessageId: room.lastMessage?.id ?? 0,
@@ -78,17 +62,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   });
 
-  /** Answers messages as they come, after the real-time layer learnt the caller's reactions from them. */
-  const learnt = async <T extends Message | Message[]>(answer: Promise<T>): Promise<T> => {
-    const value = await answer;
-    realtime.learn(Array.isArray(value) ? value : [value]);
-    return value;
-  };
-  const changes: ChatClient["rooms"]["changes"] = async (input) => {
-    const answer = await call((t, signal) => t.room.changes.query(input, { signal }));
-    realtime.learn(answer.messages);
-    return answer;
-  };
+  const changes: ChatClient["rooms"]["changes"] = (input) =>
+    call((t, signal) => t.room.changes.query(input, { signal }));
   const markRead: ChatClient["rooms"]["markRead"] = (input) =>
     call((t, signal) => t.room.markRead.mutate(input, { signal }));
 
@@ -118,7 +93,25 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     rooms: {
       create: (input) => call((t, signal) => t.room.create.mutate(input, { signal })),
-      list: () => call((t, signal) => t.room.list.query(undefined, { signal })),
+      createGroup: (input) => call((t, signal) => t.room.create.mutate(input, { signal })),
+      list: (input = {}) => call((t, signal) => t.room.list.query(input, { signal })),
+      get: (id) => call((t, signal) => t.room.get.query({ id }, { signal })),
+      update: (input) => call((t, signal) => t.room.update.mutate(input, { signal })),
+      async leave(id) {
+        const userId = tokenSubject(token);
+        if (userId === null) throw new ChatError("UNAUTHORIZED", "Log in first");
+        await call((t, signal) => t.room.removeMember.mutate({ id, userId }, { signal }));
+      },
+      discover: (input = {}) => call((t, signal) => t.room.discover.query(input, { signal })),
+      join: (id) => call((t, signal) => t.room.join.mutate({ id }, { signal })),
+      members: {
+        list: (input) => call((t, signal) => t.room.listMembers.query(input, { signal })),
+        add: (input) => call((t, signal) => t.room.addMembers.mutate(input, { signal })),
+        async remove(input) {
+          await call((t, signal) => t.room.removeMember.mutate(input, { signal }));
+        },
+        setRole: (input) => call((t, signal) => t.room.setMemberRole.mutate(input, { signal })),
+      },
       changes,
       markRead,
     },
@@ -128,14 +121,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         const payload = { ...input, clientId: input.clientId ?? newClientId() };
         return retried((t, signal) => t.message.send.mutate(payload, { signal }));
       },
-      list: (input) => learnt(call((t, signal) => t.message.list.query(input, { signal }))),
-      thread: (input) => learnt(call((t, signal) => t.message.thread.query(input, { signal }))),
-      react: (input) => learnt(call((t, signal) => t.message.react.mutate(input, { signal }))),
-      unreact: (input) => learnt(call((t, signal) => t.message.unreact.mutate(input, { signal }))),
-      edit: (input) => learnt(call((t, signal) => t.message.edit.mutate(input, { signal }))),
+      list: (input) => call((t, signal) => t.message.list.query(input, { signal })),
+      edit: (input) => call((t, signal) => t.message.edit.mutate(input, { signal })),
       setState: (input) => call((t, signal) => t.message.setState.mutate(input, { signal })),
       delete: (id) => call((t, signal) => t.message.delete.mutate({ id }, { signal })),
-      search: (input) => learnt(call((t, signal) => t.message.search.query(input, { signal }))),
+      search: (input) => call((t, signal) => t.message.search.query(input, { signal })),
+      receipts: (id) => call((t, signal) => t.message.receipts.query({ id }, { signal })),
       changes,
       markRead,
     },

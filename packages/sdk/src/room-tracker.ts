@@ -1,4 +1,4 @@
-import type { Changes, Message, MessageState, MessageStateUpdate, ReactionEvent } from "@causette/contracts";
+import type { Changes, Message, MessageState, MessageStateUpdate } from "@causette/contracts";
 
 const RANK: Record<MessageState, number> = { ok: 0, recu: 1, lu: 2 };
 
@@ -10,16 +10,11 @@ export interface RoomBaseline {
   maxMessageId: number;
   /** Both participants' ids: a receipt is moved by the one who did not send the message. */
   participants: number[];
-  /** This client's user id, when known: its reactions are the ones marked `me`. */
-  self?: number | null;
 }
 
 export type MessageEventName = "receive_message" | "message_updated" | "message_deleted";
 export type TrackedEvent =
-  | { event: MessageEventName; payload: Message }
-  | { event: "message_state_update"; payload: MessageStateUpdate }
-  | { event: "reaction_added"; payload: ReactionEvent }
-  | { event: "reaction_removed"; payload: ReactionEvent };
+  { event: MessageEventName; payload: Message } | { event: "message_state_update"; payload: MessageStateUpdate };
 
 interface Seen {
   version: number;
@@ -27,23 +22,7 @@ interface Seen {
   sender?: number;
   /** Undefined when only a receipt was seen, not the message itself. */
   editedAt?: string | null;
-  /** What besides the state a write may change (text, thread, quote, reaction counts, mentions). */
-  content?: string;
-  /** The emoji this client's user reacted with, when known. */
-  mine?: string[];
 }
-
-/** A message's fields that change without an edit, reactions as counts (`me` is per receiver). */
-const contentOf = (m: Message) =>
-  JSON.stringify([
-    m.message,
-    m.editedAt,
-    m.replyCount,
-    m.lastReplyAt,
-    m.quoted,
-    m.mentions,
-    m.reactions.map((r) => [r.emoji, r.count]),
-  ]);
 
 /** How many messages per room the tracker remembers for de-duplication. */
 const SEEN_LIMIT = 5_000;
@@ -60,7 +39,6 @@ export class RoomTracker {
   private readonly ahead = new Set<number>();
   private maxMessageId: number;
   private readonly participants: number[];
-  private readonly self: number | null;
   private readonly seen = new Map<number, Seen>();
 
   constructor(
@@ -70,7 +48,6 @@ export class RoomTracker {
     this.watermark = baseline.version;
     this.maxMessageId = baseline.maxMessageId;
     this.participants = baseline.participants;
-    this.self = baseline.self ?? null;
   }
 
   /** The version a catch-up starts after. */
@@ -78,11 +55,7 @@ export class RoomTracker {
     return this.watermark;
   }
 
-  /**
-   * Whether a live event is new (and records it); false for one already delivered at that version.
-   * A live message serves every member, so its reactions carry `me` false: they get this client's
-   * own from what it knows (the item's payload is replaced, the received object left as it is).
-   */
+  /** Whether a live event is new (and records it); false for one already delivered at that version. */
   accept(item: TrackedEvent): boolean {
     if (item.event === "message_state_update") {
       const update = item.payload;
@@ -90,47 +63,16 @@ export class RoomTracker {
       this.applyReceipt(update);
       return true;
     }
-    if (item.event === "reaction_added" || item.event === "reaction_removed") {
-      const reaction = item.payload;
-      const known = this.seen.get(reaction.messageId);
-      if ((known?.version ?? 0) >= reaction.version) return false;
-      let mine = known?.mine;
-      if (reaction.userId === this.self) {
-        const others = (mine ?? []).filter((e) => e !== reaction.emoji);
-        mine = item.event === "reaction_added" ? [...others, reaction.emoji] : others;
-      }
-      this.put(reaction.messageId, { ...known, version: reaction.version, ...(mine ? { mine } : {}) });
-      this.observe(reaction.version);
-      return true;
-    }
     const message = item.payload;
-    const known = this.seen.get(message.id);
-    if ((known?.version ?? 0) >= message.version) return false;
-    const mine = known?.mine?.filter((emoji) => message.reactions.some((r) => r.emoji === emoji));
-    if (mine && mine.length > 0) {
-      item.payload = { ...message, reactions: message.reactions.map((r) => ({ ...r, me: mine.includes(r.emoji) })) };
-    }
-    this.remember(item.payload, mine);
+    if ((this.seen.get(message.id)?.version ?? 0) >= message.version) return false;
+    this.remember(message);
     return true;
-  }
-
-  /** Messages read through the API (each as its reader sees it): what this client reacted with. */
-  learn(messages: readonly Message[]): void {
-    for (const message of messages) {
-      const known = this.seen.get(message.id);
-      if ((known?.version ?? 0) > message.version) continue;
-      this.put(message.id, {
-        ...known,
-        version: Math.max(known?.version ?? 0, message.version),
-        mine: mineOf(message),
-      });
-    }
   }
 
   /** A message this client sent through the socket (the ack): seen, but not an event to deliver. */
   recordOwn(message: Message): void {
     if ((this.seen.get(message.id)?.version ?? 0) >= message.version) return;
-    this.remember(message, mineOf(message));
+    this.remember(message);
   }
 
   /** A receipt this client set through the socket (the ack answers the marked message). */
@@ -140,34 +82,30 @@ export class RoomTracker {
       { roomId: message.roomId, messageId: message.id, state: message.state, version: message.version, userId: 0 },
       message.sender,
     );
-    this.remember(message, mineOf(message));
+    this.remember(message);
   }
 
   /**
    * The events a connected client would have received for these changes, in version order, minus
-   * those already delivered. Each version is one write: a new message, an edit, a deletion, one
-   * receipt that moved several messages of one sender, a reaction, or a thread reply with its root.
-   * A message changed other than by its state (a reaction, a reply to it, a quoted message deleted)
-   * comes as `message_updated`, as this client's user sees it (`me` set).
+   * those already delivered. Each version is one write: a new message, an edit, a deletion, or one
+   * receipt that moved several messages of one sender.
    */
   catchUp(changes: Changes): TrackedEvent[] {
     const out: TrackedEvent[] = [];
-    const newAbove = this.maxMessageId;
     const sorted = [...changes.messages].sort((a, b) => a.version - b.version || a.id - b.id);
     let i = 0;
     while (i < sorted.length) {
       const version = sorted[i]!.version;
       const group: Message[] = [];
       while (i < sorted.length && sorted[i]!.version === version) group.push(sorted[i++]!);
-      out.push(...this.replay(group, version, newAbove));
+      out.push(...this.replay(group, version));
     }
     this.watermark = Math.max(this.watermark, changes.version);
     for (const v of this.ahead) if (v <= this.watermark) this.ahead.delete(v);
     return out;
   }
 
-  /** `newAbove`: the highest message id known before this catch-up; above it, every message is new. */
-  private replay(group: Message[], version: number, newAbove: number): TrackedEvent[] {
+  private replay(group: Message[], version: number): TrackedEvent[] {
     const out: TrackedEvent[] = [];
     const receipts: Message[] = [];
     for (const message of group) {
@@ -175,26 +113,17 @@ export class RoomTracker {
       if ((known?.version ?? 0) >= message.version) continue;
       if (message.deletedAt !== null) {
         out.push({ event: "message_deleted", payload: message });
-      } else if (message.id > newAbove && known?.content === undefined) {
+      } else if (message.id > this.maxMessageId) {
         out.push({ event: "receive_message", payload: message });
-      } else if (
-        known?.content !== undefined
-          ? known.content !== contentOf(message)
-          : message.editedAt !== null ||
-            message.reactions.length > 0 ||
-            message.replyCount > 0 ||
-            !!message.quoted?.deleted
-      ) {
-        // An edit or another change (the message carries its state too, so a receipt that came with it is not lost).
+      } else if (known?.editedAt !== undefined ? known.editedAt !== message.editedAt : message.editedAt !== null) {
+        // An edit (the message carries its state too, so a receipt that came with it is not lost).
         out.push({ event: "message_updated", payload: message });
       } else {
         receipts.push(message);
       }
     }
-    // One receipt per sender: its newest moved message stands for every earlier one of that sender.
-    const tops = new Map<number, Message>();
-    for (const m of receipts) if ((tops.get(m.sender)?.id ?? 0) < m.id) tops.set(m.sender, m);
-    for (const top of tops.values()) {
+    const top = receipts.reduce<Message | undefined>((a, m) => (a === undefined || m.id > a.id ? m : a), undefined);
+    if (top) {
       out.push({
         event: "message_state_update",
         payload: {
@@ -206,7 +135,7 @@ export class RoomTracker {
         },
       });
     }
-    for (const message of group) this.remember(message, mineOf(message));
+    for (const message of group) this.remember(message);
     return out;
   }
 
@@ -214,14 +143,12 @@ export class RoomTracker {
     return this.participants.find((id) => id !== sender) ?? sender;
   }
 
-  private remember(message: Message, mine: string[] | undefined): void {
+  private remember(message: Message): void {
     this.put(message.id, {
       version: message.version,
       state: message.state,
       sender: message.sender,
       editedAt: message.editedAt,
-      content: contentOf(message),
-      ...(mine ? { mine } : {}),
     });
     this.maxMessageId = Math.max(this.maxMessageId, message.id);
     this.observe(message.version);
@@ -262,9 +189,4 @@ export class RoomTracker {
     this.ahead.add(version);
     while (this.ahead.delete(this.watermark + 1)) this.watermark += 1;
   }
-}
-
-/** The emoji a message (as its reader sees it) carries as the reader's own. */
-function mineOf(message: Message): string[] {
-  return message.reactions.filter((r) => r.me).map((r) => r.emoji);
 }

@@ -1,4 +1,13 @@
-import { clientEventSchemas, type Ack, type ClientToServerEvents, type RoomRef } from "@causette/contracts";
+import type { z } from "zod";
+
+import {
+  clientEventSchemas,
+  type AckCallback,
+  type ClientEventName,
+  type ClientEventPayload,
+  type ClientEventResult,
+  type RoomRef,
+} from "@causette/contracts";
 
 import { AppError, toAppError, toErrorBody } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -17,6 +26,9 @@ export interface HandlerDeps {
 
 const SEND_RATE = { perSecond: 20, burst: 40 };
 
+/** The contract's schemas, typed per event so that a handler's payload follows its event. */
+const payloadSchemas: { [E in ClientEventName]: z.ZodType<ClientEventPayload<E>> } = clientEventSchemas;
+
 const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
 
 /**
@@ -32,35 +44,30 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
 
-  /** `admit` runs as the event arrives, before it waits for its turn: a refusal there is answered at once. */
-  function on<E extends keyof ClientToServerEvents, T>(
+  function on<E extends ClientEventName>(
     event: E,
-    handle: (payload: ReturnType<(typeof clientEventSchemas)[E]["parse"]>) => Promise<T>,
-    admit?: () => void,
+    handle: (payload: ClientEventPayload<E>, arrivedAt: number) => ClientEventResult<E> | Promise<ClientEventResult<E>>,
   ) {
-    socket.on(event, ((...args: unknown[]) => {
+    const name: ClientEventName = event;
+    socket.on(name, (...args: unknown[]) => {
+      // Rates count events as the client sent them, however long the ones before took to handle.
+      const arrivedAt = Date.now();
       // The ack is always the last argument: `emit(event, ack)` sends no payload at all.
       const last = args.at(-1);
-      const reply = typeof last === "function" ? (last as (response: Ack<T>) => void) : undefined;
+      const reply = typeof last === "function" ? (last as AckCallback<ClientEventResult<E>>) : undefined;
       const payloads = reply ? args.slice(0, -1) : args;
       const run = async () => {
         if (payloads.length > 1)
           throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
-        const parsed = clientEventSchemas[event].safeParse(payloads[0]);
+        const parsed = payloadSchemas[event].safeParse(payloads[0]);
         if (!parsed.success) throw parsed.error;
-        return handle(parsed.data as never);
+        return handle(parsed.data, arrivedAt);
       };
-      let refusal: unknown;
-      try {
-        admit?.();
-      } catch (error) {
-        refusal = error;
-      }
       const inTurn = () => previous.then(run, run);
       // With an ack the socket learns the result from it, so broadcasts skip it.
       const work = reply ? () => origin.run({ socketId: socket.id }, inTurn) : inTurn;
-      const result = refusal === undefined ? deps.track(work) : Promise.reject(refusal);
-      if (refusal === undefined) previous = result.catch(() => undefined);
+      const result = deps.track(work);
+      previous = result.catch(() => undefined);
       result.then(
         (data) => reply?.({ ok: true, data }),
         (error: unknown) => {
@@ -70,7 +77,7 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
           reply?.({ ok: false, error: toErrorBody(appError).error });
         },
       );
-    }) as never);
+    });
   }
 
   on("join_room", async (ref) => {
@@ -92,30 +99,24 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     return null;
   });
 
-  on(
-    "send_message",
-    async ({ sender, ...input }) => {
-      if (sender !== undefined && sender !== caller.userId) {
-        throw new AppError("FORBIDDEN", "sender: must be your own user id", {
-          issues: [{ path: "sender", message: "must be your own user id" }],
-        });
-      }
-      typing.stop(input.roomId);
-      return deps.services.messages.send(caller, input);
-    },
-    // Counted as the client sends, not as the server gets to them: a busy server refuses no more.
-    () => {
-      if (!sends.take())
-        throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
-    },
-  );
+  on("send_message", async ({ sender, ...input }, arrivedAt) => {
+    if (sender !== undefined && sender !== caller.userId) {
+      throw new AppError("FORBIDDEN", "sender: must be your own user id", {
+        issues: [{ path: "sender", message: "must be your own user id" }],
+      });
+    }
+    if (!sends.take(arrivedAt))
+      throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
+    typing.stop(input.roomId);
+    return deps.services.messages.send(caller, input);
+  });
 
   on("message_state", async ({ roomId, messageId, state }) => {
     const message = await deps.services.messages.setState(caller, { id: messageId, state }, roomId);
     return message;
   });
 
-  on("typing", async ({ roomId, isTyping }) => {
+  on("typing", ({ roomId, isTyping }) => {
     // The socket's own rooms: a removed member's sockets leave the channel from outside this handler.
     if (!socket.rooms.has(roomChannel(roomId))) throw new AppError("NOT_FOUND", `Join room ${roomId} first`);
     typing.update(roomId, isTyping);

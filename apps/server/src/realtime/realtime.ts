@@ -6,7 +6,7 @@ import { Server } from "socket.io";
 import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
 import type { DatabasePool } from "@causette/db";
 
-import type { AppConfig } from "../app.ts";
+import type { AppConfig } from "../app-config.ts";
 import { bearerToken, cookieToken } from "../auth/credentials.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
 import { AppError } from "../errors.ts";
@@ -138,9 +138,7 @@ export async function createRealtime({
       closing = true;
       await handlersRunning.settled();
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
-      });
+      await io.close();
       await presenceRunning.settled();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
     },

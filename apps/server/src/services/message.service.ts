@@ -30,8 +30,8 @@ import {
 
 import { AppError, badRequest } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
+import { assertMember, roomNotFound } from "./membership.ts";
 import { parseMentions } from "./mentions.ts";
-import { assertMember, roomNotFound } from "./room.service.ts";
 import { createSendBatcher } from "./send-batcher.ts";
 import { transact } from "./transact.ts";
 
