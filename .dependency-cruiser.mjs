@@ -20,21 +20,21 @@ export default {
       severity: "error",
       comment: "packages/contracts is the bottom layer: it imports no other package of this repository.",
       from: { path: "^packages/contracts/" },
-      to: { path: "^(packages/(?!contracts/)|apps/|bench/)" },
+      to: { path: "^(packages/(?!contracts/)|apps/|bench/|@causette/)" },
     },
     {
       name: "db-imports-only-contracts",
       severity: "error",
       comment: "packages/db may import packages/contracts, nothing else of ours.",
       from: { path: "^packages/db/" },
-      to: { path: "^(packages/(?!(db|contracts)/)|apps/|bench/)" },
+      to: { path: "^(packages/(?!(db|contracts)/)|apps/|bench/|@causette/(?!contracts$))" },
     },
     {
       name: "sdk-never-server-runtime",
       severity: "error",
       comment: "The SDK may import the server's AppRouter as a type, never the server's code.",
       from: { path: "^packages/sdk/src/" },
-      to: { path: "^(apps/|packages/db/|bench/)", dependencyTypesNot: ["type-only"] },
+      to: { path: "^(apps/|packages/db/|bench/|@causette/(server|db|bench))", dependencyTypesNot: ["type-only"] },
     },
     {
       name: "server-runtime-only-from-its-tests-and-bench",
@@ -60,6 +60,13 @@ export default {
       to: {
         path: "(^apps/server/src/(trpc|http|realtime)/|^apps/server/src/app\\.ts$|node_modules/(@trpc|express|socket\\.io)/)",
       },
+    },
+    {
+      name: "no-unresolvable",
+      severity: "error",
+      comment: "An import that resolves to nothing: a missing dependency, or a package this one may not use.",
+      from: {},
+      to: { couldNotResolve: true },
     },
   ],
   options: {
