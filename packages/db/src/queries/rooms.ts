@@ -101,10 +101,10 @@ function toRoomView(row: RoomRow): RoomView {
  */
 export async function listRoomsOf(db: CommonQueryMethods, userId: number, onlyRoomId?: number): Promise<RoomView[]> {
   const only = onlyRoomId === undefined ? sql.fragment`` : sql.fragment`AND r.id = ${onlyRoomId}`;
-  // Named: PostgreSQL plans this join once per connection instead of on every call (the plan cost
-  // about as much as running it for a user in 200 rooms).
-  const statement = sql.prepared(onlyRoomId === undefined ? "rooms_of_user" : "room_of_user", RoomRowSchema);
-  const rows = await db.any(statement`
+  // Not a named prepared statement: the embedded database is one session shared by every pool
+  // connection, and a name prepared there outlives the connection the pool drops after an error
+  // ("already exists" on every later call). Nothing may leave session state behind.
+  const rows = await db.any(sql.type(RoomRowSchema)`
     SELECT r.id, r.created_at AS "createdAt", r.version,
       (SELECT count(*) FROM messages u
         WHERE u.room_id = r.id AND u.sender_id <> ${userId} AND u.state <> 'lu' AND u.deleted_at IS NULL
