@@ -3,6 +3,7 @@ import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import cookieParser from "cookie-parser";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
 
 import type { Database } from "@causette/db";
 
@@ -11,11 +12,12 @@ import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer } from "./auth/tokens.ts";
 import type { Config } from "./env.ts";
-import { AppError } from "./errors.ts";
+import { AppError, toAppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
+import { securityHeaders } from "./http/security-headers.ts";
 import { sendError } from "./http/send-error.ts";
 import type { Logger } from "./logger.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
@@ -46,6 +48,8 @@ export interface App {
 }
 
 const JSON_LIMIT = "64kb";
+/** The most calls one tRPC batch may hold (a larger one is refused with 400 before any runs). */
+export const MAX_BATCH_SIZE = 10;
 
 /** Builds the whole server (HTTP, tRPC, REST, socket.io) without listening. */
 export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
@@ -81,7 +85,11 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
       caller: userId === null ? null : { userId },
       address: req.ip ?? req.socket.remoteAddress ?? "unknown",
       http: {
-        setToken: (value) => res.cookie(AUTH_COOKIE, value, { ...cookieOptions, maxAge: tokens.lifetimeMs }),
+        setToken: (value) => {
+          // The answer carries the token: no cache, shared or private, may keep it.
+          res.setHeader("cache-control", "no-store");
+          res.cookie(AUTH_COOKIE, value, { ...cookieOptions, maxAge: tokens.lifetimeMs });
+        },
         clearToken: () => res.clearCookie(AUTH_COOKIE, { ...cookieOptions, signed: false }),
       },
     };
@@ -89,6 +97,7 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
 
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
+  app.use(helmet(securityHeaders(config.production)));
   app.use(cors(corsOptions(config.corsOrigins)));
   app.use(express.json({ limit: JSON_LIMIT }));
   app.use(cookieParser(config.cookieSecret));
@@ -98,6 +107,11 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     createExpressMiddleware({
       router: appRouter,
       createContext: ({ req, res }) => createContext(req, res),
+      maxBatchSize: MAX_BATCH_SIZE,
+      responseMeta: ({ errors }) => {
+        const retryAfter = Math.max(0, ...errors.map((e) => toAppError(e).extra.retryAfter ?? 0));
+        return retryAfter > 0 ? { headers: { "retry-after": String(retryAfter) } } : {};
+      },
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) {
           logger.error({ err: error.cause ?? error, path }, "unexpected error");
@@ -112,7 +126,7 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
     sendError(res, new AppError("NOT_FOUND", `No route ${req.method} ${req.path}`), logger);
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    sendError(res, bodyParserError(error) ?? error, logger);
+    sendError(res, transportError(error) ?? error, logger);
   });
 
   return {
@@ -129,16 +143,21 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
   };
 }
 
-/** express.json's failures, as the client errors they are. */
-function bodyParserError(error: unknown): AppError | undefined {
-  const type = (error as { type?: unknown } | null)?.type;
+/**
+ * Transport failures before any route ran (express.json, the router's URL decoding): http-errors
+ * carrying a 4xx status, as the client errors they are. A body marked gzip that is not gzip is one.
+ */
+function transportError(error: unknown): AppError | undefined {
+  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+  if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
   if (type === "entity.parse.failed")
     return new AppError("BAD_REQUEST", "The body is not valid JSON", {
       issues: [{ path: "", message: "malformed JSON" }],
     });
-  if (type === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", `The body is over ${JSON_LIMIT}`);
-  if ((typeof type === "string" && type.startsWith("encoding.")) || type === "charset.unsupported") {
-    return new AppError("BAD_REQUEST", "The body's encoding is not supported");
-  }
-  return undefined;
+  if (status === 413) return new AppError("PAYLOAD_TOO_LARGE", `The body is over ${JSON_LIMIT}`);
+  if (status === 415) return new AppError("UNSUPPORTED_MEDIA_TYPE", "The body's encoding or charset is not supported");
+  return new AppError(
+    "BAD_REQUEST",
+    "The request could not be read (a body that does not match its content-encoding?)",
+  );
 }

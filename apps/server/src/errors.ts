@@ -67,6 +67,7 @@ export function toErrorBody(error: AppError): ErrorBody {
       code: error.code,
       message: error.message,
       ...(error.extra.issues ? { issues: error.extra.issues } : {}),
+      ...(error.extra.retryAfter ? { retryAfter: error.extra.retryAfter } : {}),
     },
   };
 }

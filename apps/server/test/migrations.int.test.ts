@@ -151,6 +151,14 @@ describe.skipIf(existsSync(`${ROOT_DIR}.env`))(
       expect(stderr).toMatch(/^Invalid configuration: JWT: required when NODE_ENV=production/);
     });
 
+    it("names every variable at fault in that one line: DB_URL, JWT and COOKIE in production", async () => {
+      const { code, stderr } = await runMain(["NODE_ENV=production", "PORT=eighty"]);
+      expect(code).toBe(1);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      for (const name of ["DB_URL", "JWT", "COOKIE", "PORT"]) expect(stderr).toContain(`${name}: `);
+      expect(stderr).not.toMatch(/at .*\.ts:\d+/);
+    });
+
     it("a bad PORT exits with one line naming PORT", async () => {
       const { code, stderr } = await runMain(["PORT=not-a-port"]);
       expect(code).toBe(1);

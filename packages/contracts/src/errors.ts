@@ -7,7 +7,9 @@ export const ERROR_CODES = [
   "FORBIDDEN",
   "NOT_FOUND",
   "CONFLICT",
+  "METHOD_NOT_SUPPORTED",
   "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
   "TOO_MANY_REQUESTS",
   "INTERNAL_SERVER_ERROR",
   "SERVICE_UNAVAILABLE",
@@ -22,7 +24,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  METHOD_NOT_SUPPORTED: 405,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -40,6 +44,14 @@ export const ErrorBodySchema = z
       code: ErrorCodeSchema,
       message: z.string(),
       issues: z.array(ErrorIssueSchema).optional(),
+      retryAfter: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          "Seconds to wait before retrying (TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE); also the Retry-After header",
+        ),
     }),
   })
   .meta({ id: "ErrorBody" });

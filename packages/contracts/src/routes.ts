@@ -42,6 +42,8 @@ export interface RestRoute {
   readonly tag: string;
   /** Path parameter name -> input field, where they differ. */
   readonly params?: Readonly<Record<string, string>>;
+  /** Input fields a write takes from the query string (reads take every field from it; writes none but these). */
+  readonly query?: readonly string[];
 }
 
 /** Procedures without input take nothing over tRPC, and `{}` over REST. */

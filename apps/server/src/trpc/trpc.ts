@@ -11,7 +11,13 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: body.error.message,
-      data: { ...shape.data, code: body.error.code, issues: body.error.issues, stack: undefined },
+      data: {
+        ...shape.data,
+        code: body.error.code,
+        issues: body.error.issues,
+        retryAfter: body.error.retryAfter,
+        stack: undefined,
+      },
     };
   },
 });
