@@ -9,7 +9,7 @@
  * Every parameter has a flag (see `options` below); --smoke makes a run of a few seconds.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -133,8 +133,9 @@ function postgresCpuS(): number {
 }
 const CLOCK_TICKS = 100;
 
+// As the server signs them: a token id (log-out revokes by it) and the user's token generation.
 const tokenOf = (userId: number) =>
-  jwt.sign({}, secret, { algorithm: "HS256", subject: String(userId), expiresIn: "1h" });
+  jwt.sign({ gen: 0 }, secret, { algorithm: "HS256", subject: String(userId), jwtid: randomUUID(), expiresIn: "1h" });
 
 // ---------------------------------------------------------------------------------------------
 // The server under test, in a child process.

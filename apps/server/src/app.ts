@@ -8,9 +8,8 @@ import helmet from "helmet";
 import type { Database } from "@causette/db";
 
 import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
-import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
-import { createTokenIssuer } from "./auth/tokens.ts";
+import { createTokenIssuer, type TokenClaims } from "./auth/tokens.ts";
 import type { Config } from "./env.ts";
 import { AppError, toAppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
@@ -19,6 +18,12 @@ import { buildOpenApiDocument } from "./http/openapi.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { sendError } from "./http/send-error.ts";
+import {
+  createRateLimits,
+  DEFAULT_RATE_LIMITS,
+  type RateLimitRules,
+  type RateLimitStore,
+} from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import { createServices, type Services } from "./services/index.ts";
@@ -31,12 +36,18 @@ export type AppConfig = Pick<
 > & {
   /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
   redisKey?: string;
+  /** Rate limits, over the defaults (tests and benchmarks set their own). */
+  rateLimits?: Partial<RateLimitRules>;
 };
 
 export interface AppDeps {
   config: AppConfig;
   db: Database;
   logger: Logger;
+  /** Where rate-limit counters live: memory by default; Redis to share them between nodes. */
+  rateLimitStore?: RateLimitStore;
+  /** Hashes and checks passwords (tests wrap it to count checks). */
+  hasher?: PasswordHasher;
 }
 
 export interface App {
@@ -48,21 +59,23 @@ export interface App {
 }
 
 const JSON_LIMIT = "64kb";
+export { LOAD_TEST_RATE_LIMITS } from "./limits/rate-limits.ts";
+
 /** The most calls one tRPC batch may hold (a larger one is refused with 400 before any runs). */
 export const MAX_BATCH_SIZE = 10;
 
 /** Builds the whole server (HTTP, tRPC, REST, socket.io) without listening. */
-export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
+export async function createApp({ config, db, logger, rateLimitStore, hasher }: AppDeps): Promise<App> {
   const tokens = createTokenIssuer(config.jwtSecret, config.jwtExpiresIn);
   const app = express();
   const server = createServer(app);
-  const realtime = await createRealtime({ server, tokens, config, logger, pool: db.pool });
+  const realtime = await createRealtime({ server, config, logger, pool: db.pool });
   const services = createServices({
     pool: db.pool,
     ping: () => db.ping(),
-    hasher: new PasswordHasher(),
+    hasher: hasher ?? new PasswordHasher(),
     tokens,
-    loginLimiter: new LoginLimiter(),
+    limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, rateLimitStore),
     events: realtime.events,
     startedAt: Date.now(),
   });
@@ -79,10 +92,11 @@ export async function createApp({ config, db, logger }: AppDeps): Promise<App> {
   function createContext(req: Request, res: Response): Context {
     const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE];
     const token = bearerToken(req.headers.authorization) ?? (typeof signed === "string" ? signed : undefined);
-    const userId = token ? tokens.verify(token) : null;
+    let session: Promise<TokenClaims | null> | undefined;
     return {
       services,
-      caller: userId === null ? null : { userId },
+      // Once per request: a tRPC batch of ten calls checks its token once.
+      session: () => (session ??= token ? services.users.authenticate(token) : Promise.resolve(null)),
       address: req.ip ?? req.socket.remoteAddress ?? "unknown",
       http: {
         setToken: (value) => {

@@ -5,7 +5,7 @@ import { afterAll } from "vitest";
 
 import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette/contracts";
 
-import { createApp, type App, type AppConfig } from "../src/app.ts";
+import { createApp, LOAD_TEST_RATE_LIMITS, type App, type AppConfig, type AppDeps } from "../src/app.ts";
 import { loadEnv } from "../src/env.ts";
 import { createLogger } from "../src/logger.ts";
 import type { AppRouter } from "../src/trpc/routers/_app.ts";
@@ -28,16 +28,25 @@ export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   jwtExpiresIn: "1h",
   corsOrigins: "localhost",
   redisUrl: undefined,
+  // Every test user signs up from 127.0.0.1 and tests seed history by sending fast; the tests of
+  // those limits set their own.
+  rateLimits: LOAD_TEST_RATE_LIMITS,
   ...overrides,
 });
 
 /** Starts the real app on a free port, over its own fresh database. */
 export async function startServer(
-  options: { config?: Partial<AppConfig>; db?: TestDatabase } = {},
+  options: { config?: Partial<AppConfig>; db?: TestDatabase } & Pick<AppDeps, "hasher" | "rateLimitStore"> = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase(env.dbUrl));
   const config = testConfig(options.config);
-  const app = await createApp({ config, db, logger: createLogger(env.logLevel === "info" ? "silent" : env.logLevel) });
+  const app = await createApp({
+    config,
+    db,
+    logger: createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+    ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+  });
   await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));
   const { port } = app.server.address() as AddressInfo;
   return {

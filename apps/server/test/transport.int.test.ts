@@ -19,7 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function raw(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit } = {}) {
+async function raw(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string | Uint8Array } = {},
+) {
   const response = await fetch(`${server.url}${path}`, { method, ...init });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as any) : undefined };

@@ -17,6 +17,7 @@ import { RoomCreateInputSchema, RoomSchema } from "./room.ts";
 import {
   LoginInputSchema,
   LoginOutputSchema,
+  LogoutInputSchema,
   LogoutOutputSchema,
   RegisterInputSchema,
   UserIdInputSchema,
@@ -74,12 +75,14 @@ export const restRoutes = {
   "user.logout": {
     method: "post",
     path: "/api/user/deconnexion",
-    input: NoInputSchema,
+    input: LogoutInputSchema,
     output: LogoutOutputSchema,
     status: 200,
     auth: false,
     tag: "user",
-    summary: "Log out: clears the auth cookie",
+    query: ["all"],
+    summary:
+      "Log out: revokes the token (`?all=true`: every token of the user, on every device) and clears the auth cookie",
   },
   "user.me": {
     method: "get",

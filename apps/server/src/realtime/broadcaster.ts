@@ -10,7 +10,7 @@ import { roomChannel, userChannel, type ChatServer } from "./types.ts";
 export const origin = new AsyncLocalStorage<{ socketId: string }>();
 
 /** The one place that turns committed writes into socket.io events, whatever surface they came from. */
-export function createBroadcaster(io: ChatServer): ChatEvents {
+export function createBroadcaster(io: ChatServer): Omit<ChatEvents, "tokensRevoked"> {
   const toRoom = (roomId: number) => {
     const socketId = origin.getStore()?.socketId;
     return socketId ? io.to(roomChannel(roomId)).except(socketId) : io.to(roomChannel(roomId));

@@ -4,7 +4,6 @@ import { AppError, toAppError, toErrorBody } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Services } from "../services/index.ts";
 import { origin } from "./broadcaster.ts";
-import { TokenBucket } from "./token-bucket.ts";
 import { roomChannel, type ChatSocket } from "./types.ts";
 import { createTypingTracker } from "./typing.ts";
 
@@ -14,8 +13,6 @@ export interface HandlerDeps {
   /** Counts in-flight handlers so shutdown can wait for them; refuses new work once the server is closing. */
   track<T>(work: () => Promise<T>): Promise<T>;
 }
-
-const SEND_RATE = { perSecond: 20, burst: 40 };
 
 const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
 
@@ -28,7 +25,6 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   const caller = { userId: socket.data.userId };
   const joined = new Set<number>();
   const typing = createTypingTracker(socket);
-  const sends = new TokenBucket(SEND_RATE.perSecond, SEND_RATE.burst);
   // One socket's events run one after another, in the order they were sent: a `send_message`
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
@@ -88,8 +84,6 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
         issues: [{ path: "sender", message: "must be your own user id" }],
       });
     }
-    if (!sends.take())
-      throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
     typing.stop(input.roomId);
     return deps.services.messages.send(caller, input);
   });

@@ -1,8 +1,8 @@
 import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 
-import type { LoginLimiter } from "../auth/login-limiter.ts";
 import type { PasswordHasher } from "../auth/passwords.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
+import type { RateLimits } from "../limits/rate-limits.ts";
 
 /** Who is calling: every service function but sign-up, log-in and health takes one. */
 export interface Caller {
@@ -28,6 +28,14 @@ export interface ChatEvents {
   messageDeleted(message: MessageRow): void;
   stateChanged(change: StateChange, touched: readonly MessageRow[]): void;
   roomCreated(room: RoomView): void;
+  /** Log-out: the user's token `jti`, or every token of the user, no longer opens anything. */
+  tokensRevoked(revocation: TokenRevocation): void;
+}
+
+export interface TokenRevocation {
+  userId: number;
+  /** One token; absent: every token of the user. */
+  jti?: string;
 }
 
 export interface ServiceDeps {
@@ -35,7 +43,7 @@ export interface ServiceDeps {
   ping(): Promise<boolean>;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
-  loginLimiter: LoginLimiter;
+  limits: RateLimits;
   events: ChatEvents;
   startedAt: number;
 }

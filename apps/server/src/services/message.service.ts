@@ -55,7 +55,9 @@ export function createMessageService(deps: ServiceDeps) {
   }
 
   return {
+    /** Every surface's sends (REST, tRPC batched or not, socket.io) spend the sender's one budget. */
     async send(caller: Caller, input: SendMessageInput): Promise<Message> {
+      await deps.limits.send(caller.userId);
       const clientId = input.clientId ?? null;
       const stored = await sends.insert({
         roomId: input.roomId,

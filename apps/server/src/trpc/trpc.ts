@@ -36,10 +36,15 @@ const appErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(appErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.caller)
-    throw new AppError("UNAUTHORIZED", "Sign in first: send the token as a Bearer header or the login cookie");
-  return next({ ctx: { ...ctx, caller: ctx.caller } });
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const session = await ctx.session();
+  if (!session) {
+    throw new AppError(
+      "UNAUTHORIZED",
+      "Sign in first: send a valid token (not expired, not logged out) as a Bearer header or the login cookie",
+    );
+  }
+  return next({ ctx: { ...ctx, session, caller: { userId: session.userId } } });
 });
 
 /** The procedure behind a REST route: the same input and output schemas, by construction. */
