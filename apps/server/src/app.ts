@@ -14,6 +14,7 @@ import type { Config } from "./env.ts";
 import { AppError, toAppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
+import { createDraining } from "./http/draining.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { securityHeaders } from "./http/security-headers.ts";
@@ -54,11 +55,17 @@ export interface App {
   server: HttpServer;
   services: Services;
   realtime: Realtime;
-  /** Stops real time (telling clients to reconnect) and the HTTP server; the database stays open. */
+  /**
+   * Stops accepting connections, requests and socket events at once, answers what was taken, then
+   * drops sockets (so they reconnect elsewhere) and idle connections; the database stays open.
+   */
   close(): Promise<void>;
 }
 
 const JSON_LIMIT = "64kb";
+/** Requests in flight at shutdown get this long to finish (SIGTERM must exit within 10 s). */
+const DRAIN_MS = 8_000;
+
 export { LOAD_TEST_RATE_LIMITS } from "./limits/rate-limits.ts";
 
 /** The most calls one tRPC batch may hold (a larger one is refused with 400 before any runs). */
@@ -109,7 +116,9 @@ export async function createApp({ config, db, logger, rateLimitStore, hasher }: 
     };
   }
 
+  const draining = createDraining(server, logger);
   app.disable("x-powered-by");
+  app.use(draining.middleware);
   app.set("trust proxy", "loopback");
   app.use(helmet(securityHeaders(config.production)));
   app.use(cors(corsOptions(config.corsOrigins)));
@@ -148,11 +157,9 @@ export async function createApp({ config, db, logger, rateLimitStore, hasher }: 
     services,
     realtime,
     async close() {
+      const http = draining.close(DRAIN_MS);
       await realtime.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await http;
     },
   };
 }

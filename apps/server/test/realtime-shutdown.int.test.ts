@@ -1,3 +1,4 @@
+import { Agent, get as httpGet } from "node:http";
 import type { AddressInfo } from "node:net";
 import { io as ioClient } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -135,5 +136,43 @@ describe("graceful shutdown", () => {
     expect(created.length).toBeGreaterThan(0);
     for (const r of answered) if (!(r instanceof Error)) expect([201, 503]).toContain(r.status);
     expect(history).toEqual([...created].sort((a, b) => a.id - b.id));
+  });
+});
+
+describe("shutdown with keep-alive connections", () => {
+  it("stops taking requests on kept-alive connections and closes them, instead of serving them until killed", async () => {
+    const started = await listen();
+    app = started.app;
+    const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    const get = () =>
+      new Promise<number>((resolve, reject) => {
+        httpGet(`${started.url}/api/health`, { agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        }).on("error", reject);
+      });
+    expect(await get()).toBe(200);
+    // Two clients keep their connection busy with one request after another, as a proxy does.
+    let closing = false;
+    const afterClose: Array<number | "refused"> = [];
+    const busy = async () => {
+      for (let i = 0; i < 2000; i += 1) {
+        const status = await get().catch(() => "refused" as const);
+        if (closing) afterClose.push(status);
+        if (status === "refused") return;
+      }
+    };
+    const clients = [busy(), busy()];
+    await eventually(() => expect(agent.sockets).not.toEqual({}));
+    const began = Date.now();
+    closing = true;
+    await started.app.close();
+    app = undefined;
+    expect(Date.now() - began).toBeLessThan(2000);
+    await Promise.all(clients);
+    // Taken before the close: answered; after it: refused with 503 (to retry elsewhere) or not connected.
+    for (const status of afterClose) expect([200, 503, "refused"]).toContain(status);
+    expect(afterClose.at(-1)).toBe("refused");
+    agent.destroy();
   });
 });
