@@ -64,6 +64,22 @@ describe.each(modes)("every error path, then a normal call, on %s", (_label, url
     ["a room of someone else (404)", () => bob.api.get("/api/chat/999999"), 404],
     ["an id beyond 64 bits (400)", () => ana.api.get(`/api/chat/${"9".repeat(30)}`), 400],
     ["malformed JSON (400)", () => ana.api.post("/api/chat/", '{"roomId":'), 400],
+    ["a query key named constructor (400)", () => ana.api.get("/api/room/?constructor=1"), 400],
+    [
+      "a form body (415)",
+      () =>
+        ana.api.call("POST", "/api/chat/", "roomId=1&message=x", {
+          "content-type": "application/x-www-form-urlencoded",
+        }),
+      415,
+    ],
+    ["a token of nobody (401)", () => http(server.url, `${ana.token}x`).get("/api/room/"), 401],
+    [
+      "a wrong password (401)",
+      () => http(server.url).post("/api/user/connexion", { email: ana.user.email, password: "wrong guess" }),
+      401,
+    ],
+    ["a body marked gzip that is not (400)", () => ana.api.post("/api/chat/", {}, { "content-encoding": "gzip" }), 400],
   ])("%s", async (_what, call, status) => {
     await stillServes();
     expect((await call()).status).toBe(status);
