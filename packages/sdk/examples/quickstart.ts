@@ -5,7 +5,7 @@
 import { ChatError, createChatClient } from "../src/index.ts";
 import { signIn } from "./sign-in.ts";
 
-const url = process.env.CAUSETTE_URL ?? "http://localhost:5050";
+const url = process.argv[2] ?? "http://localhost:5050"; // or the server named on the command line
 const password = "correct horse battery"; // as in the README's curl example
 const ana = createChatClient({ url });
 const bob = createChatClient({ url });

@@ -24,9 +24,8 @@ it("the quickstart runs after the README's curl example, and again, without an e
   });
   expect(curl.status).toBe(201);
   for (let i = 0; i < 2; i += 1) {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "examples/quickstart.ts", server.url], {
       cwd: SDK_DIR,
-      env: { ...process.env, CAUSETTE_URL: server.url },
       timeout: 60_000,
     });
     expect(stderr).toBe("");
