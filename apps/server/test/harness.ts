@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { io as ioClient, type Socket } from "socket.io-client";
@@ -57,6 +58,30 @@ export async function startServer(
     async close() {
       await app.close();
       if (!options.db) await db.destroy();
+    },
+  };
+}
+
+export interface TwoNodes {
+  node1: TestServer;
+  node2: TestServer;
+  close(): Promise<void>;
+}
+
+/** Two server nodes over one fresh database, sharing socket.io events through Redis on channels of their own. */
+export async function startTwoNodes(redisUrl: string): Promise<TwoNodes> {
+  const db = await createTestDatabase(env.dbUrl);
+  // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
+  const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
+  const node1 = await startServer({ db, config: { redisUrl, redisKey } });
+  const node2 = await startServer({ db, config: { redisUrl, redisKey } });
+  return {
+    node1,
+    node2,
+    async close() {
+      await node1.close();
+      await node2.close();
+      await db.destroy();
     },
   };
 }

@@ -1,21 +1,22 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { io as ioClient } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { restRoutes, type RestRoute } from "@causette/contracts";
 
-import { createTestDatabase, type TestDatabase } from "./database.ts";
 import {
   connectSocket,
   env,
   http,
   signUp,
   startServer,
+  startTwoNodes,
   trpcClient,
   TRPCClientError,
   type ClientSocket,
   type TestServer,
+  type TwoNodes,
 } from "./harness.ts";
 
 let server: TestServer;
@@ -147,23 +148,14 @@ describe("log-out revokes", () => {
 });
 
 describe.skipIf(!env.redisUrl)("across nodes", () => {
-  let db: TestDatabase;
-  let node1: TestServer;
-  let node2: TestServer;
-
+  let nodes: TwoNodes;
   beforeAll(async () => {
-    db = await createTestDatabase(env.dbUrl);
-    const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
-    node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
-    node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+    nodes = await startTwoNodes(env.redisUrl!);
   });
-  afterAll(async () => {
-    await node1?.close();
-    await node2?.close();
-    await db?.destroy();
-  });
+  afterAll(() => nodes?.close());
 
   it("a log-out on node 1 ends the token's sockets on node 2 within 1 s", async () => {
+    const { node1, node2 } = nodes;
     const ana = await signUp(node1.url, "ana");
     const onNode2 = await connectSocket(node2.url, ana.token);
     const ended = connectError(onNode2);
