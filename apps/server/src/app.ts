@@ -10,7 +10,7 @@ import type { Database } from "@causette/db";
 import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer, type TokenClaims } from "./auth/tokens.ts";
-import type { Config } from "./env.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS, type Config } from "./env.ts";
 import { AppError, toAppError } from "./errors.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
@@ -34,12 +34,13 @@ import { appRouter } from "./trpc/routers/_app.ts";
 export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
-> & {
-  /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
-  redisKey?: string;
-  /** Rate limits, over the defaults (tests and benchmarks set their own). */
-  rateLimits?: Partial<RateLimitRules>;
-};
+> &
+  Partial<Pick<Config, "maxGroupMembers">> & {
+    /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
+    redisKey?: string;
+    /** Rate limits, over the defaults (tests and benchmarks set their own). */
+    rateLimits?: Partial<RateLimitRules>;
+  };
 
 export interface AppDeps {
   config: AppConfig;
@@ -85,6 +86,7 @@ export async function createApp({ config, db, logger, rateLimitStore, hasher }: 
     limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, rateLimitStore),
     events: realtime.events,
     startedAt: Date.now(),
+    maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
   });
   realtime.serve(services);
 

@@ -9,6 +9,8 @@ export const ROOT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 
+export const DEFAULT_MAX_GROUP_MEMBERS = 10_000;
+
 const optionalUrl = (protocols: RegExp, hint: string) =>
   z
     .string()
@@ -29,6 +31,12 @@ const EnvSchema = z.object({
   CORS_ORIGIN: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().optional(),
+  MAX_GROUP_MEMBERS: z.coerce
+    .number({ error: "must be a whole number" })
+    .int({ error: "must be a whole number" })
+    .min(2)
+    .max(1_000_000)
+    .default(DEFAULT_MAX_GROUP_MEMBERS),
 });
 
 export interface Config {
@@ -44,6 +52,8 @@ export interface Config {
   /** Allowed browser origins; `"localhost"` allows any localhost origin (development). */
   corsOrigins: string[] | "localhost";
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  /** The most members a group may hold. */
+  maxGroupMembers: number;
   /** Variables that were generated for this run rather than configured. */
   generated: string[];
 }
@@ -116,6 +126,7 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     redisUrl: env.REDIS_URL,
     corsOrigins: origins?.length ? origins : production ? [] : "localhost",
     logLevel: env.LOG_LEVEL,
+    maxGroupMembers: env.MAX_GROUP_MEMBERS,
     generated,
   };
 }

@@ -21,8 +21,16 @@ type Case =
   | { scope: "public"; input: (f: Fixture) => Record<string, unknown> }
   /** Needs a token, but reaches no room: answers about the caller only. */
   | { scope: "account"; input: (f: Fixture) => Record<string, unknown> }
-  /** Scoped to a room (and, for some, a message in it): members may, others get 404. */
-  | { scope: "room" | "message"; input: (f: Fixture) => Record<string, unknown>; allowed: readonly Role[] };
+  /**
+   * Scoped to a room (and, for some, a message in it): members may, others get 404. A member not
+   * allowed gets `refused` (403 by default; 409 for what a direct room cannot do at all).
+   */
+  | {
+      scope: "room" | "message";
+      input: (f: Fixture) => Record<string, unknown>;
+      allowed: readonly Role[];
+      refused?: 403 | 409;
+    };
 
 const MEMBERS = ["sender", "recipient"] as const;
 
@@ -43,12 +51,36 @@ const cases = {
   "user.list": { scope: "account", input: () => ({}) },
   "room.list": { scope: "account", input: () => ({}) },
   "room.create": { scope: "account", input: () => ({ participant: 1 }) },
+  "room.discover": { scope: "account", input: () => ({}) },
+  "room.get": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId }) },
+  "room.update": { scope: "room", allowed: [], refused: 409, input: (f) => ({ id: f.roomId, name: "renamed" }) },
+  "room.join": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId }) },
+  "room.listMembers": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId }) },
+  "room.addMembers": {
+    scope: "room",
+    allowed: [],
+    refused: 409,
+    input: (f) => ({ id: f.roomId, userIds: [outsider.user.id] }),
+  },
+  "room.removeMember": {
+    scope: "room",
+    allowed: [],
+    refused: 409,
+    input: (f) => ({ id: f.roomId, userId: pair.b.user.id }),
+  },
+  "room.setMemberRole": {
+    scope: "room",
+    allowed: [],
+    refused: 409,
+    input: (f) => ({ id: f.roomId, userId: pair.b.user.id, role: "admin" }),
+  },
   "room.changes": { scope: "room", allowed: MEMBERS, input: (f) => ({ id: f.roomId, since: 0 }) },
   "room.markRead": {
     scope: "message",
     allowed: ["recipient"],
     input: (f) => ({ id: f.roomId, messageId: f.messageId }),
   },
+  "message.receipts": { scope: "message", allowed: MEMBERS, input: (f) => ({ id: f.messageId }) },
   "message.search": { scope: "room", allowed: MEMBERS, input: (f) => ({ q: "secret", roomId: f.roomId }) },
   "message.list": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId }) },
   "message.send": { scope: "room", allowed: MEMBERS, input: (f) => ({ roomId: f.roomId, message: "secret hello" }) },
@@ -180,7 +212,7 @@ describe("authorization table", () => {
     },
   );
 
-  it.each(scoped)("%s: members answer as the table says (allowed 2xx, the other member 403)", async (name, route) => {
+  it.each(scoped)("%s: members answer as the table says (allowed 2xx, the others 403 or 409)", async (name, route) => {
     const entry = cases[name] as Extract<Case, { allowed: readonly Role[] }>;
     for (const role of MEMBERS) {
       const message = await send(pair.a, pair.room.id, "secret message");
@@ -191,10 +223,11 @@ describe("authorization table", () => {
         expect(res.status, `${role}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(200);
         expect(res.status).toBeLessThan(300);
       } else {
-        expect(res.status, role).toBe(403);
-        expect(res.body.error.code).toBe("FORBIDDEN");
+        const refused = entry.refused ?? 403;
+        expect(res.status, role).toBe(refused);
+        expect(res.body.error.code).toBe(refused === 403 ? "FORBIDDEN" : "CONFLICT");
         expect(await roomVersion()).toBe(before);
-        expect(await trpcStatus(userOf(role).token, name, route, input)).toBe(403);
+        expect(await trpcStatus(userOf(role).token, name, route, input)).toBe(refused);
       }
     }
   });
@@ -205,5 +238,104 @@ describe("authorization table", () => {
     expect(rooms.length).toBeGreaterThan(0);
     const search = (await outsider.api.get<Message[]>("/api/chat/search?q=secret")).body;
     expect(search).toEqual([]);
+  });
+});
+
+/**
+ * The same table for groups, by role: every room- or message-scoped route, called by the owner, an
+ * admin, a member, a removed member and an outsider. Members answer as `allowed` says (2xx, else
+ * 403, nothing changed); the removed member and the outsider get 404 as for a room that does not
+ * exist, and nothing changes.
+ */
+type GroupRole = "owner" | "admin" | "member" | "removed" | "outsider";
+const GROUP_ROLES: readonly GroupRole[] = ["owner", "admin", "member", "removed", "outsider"];
+const ANY_MEMBER = ["owner", "admin", "member"] as const;
+const MANAGERS = ["owner", "admin"] as const;
+
+interface GroupFixture {
+  roomId: number;
+  /** A message from `target`, a plain member nobody in the table plays. */
+  messageId: number;
+  target: number;
+  /** A user in no group yet, to add. */
+  newcomer: number;
+}
+
+type ScopedProcedure = {
+  [K in RestProcedure]: (typeof cases)[K]["scope"] extends "room" | "message" ? K : never;
+}[RestProcedure];
+
+const groupCases: Record<
+  ScopedProcedure,
+  { allowed: readonly GroupRole[]; input: (f: GroupFixture) => Record<string, unknown> }
+> = {
+  "room.get": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId }) },
+  "room.update": { allowed: MANAGERS, input: (f) => ({ id: f.roomId, name: "renamed" }) },
+  "room.join": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId }) },
+  "room.listMembers": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId }) },
+  "room.addMembers": { allowed: MANAGERS, input: (f) => ({ id: f.roomId, userIds: [f.newcomer] }) },
+  "room.removeMember": { allowed: MANAGERS, input: (f) => ({ id: f.roomId, userId: f.target }) },
+  "room.setMemberRole": { allowed: ["owner"], input: (f) => ({ id: f.roomId, userId: f.target, role: "admin" }) },
+  "room.changes": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId, since: 0 }) },
+  "room.markRead": { allowed: ANY_MEMBER, input: (f) => ({ id: f.roomId, messageId: f.messageId }) },
+  "message.receipts": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId }) },
+  "message.search": { allowed: ANY_MEMBER, input: (f) => ({ q: "secret", roomId: f.roomId }) },
+  "message.list": { allowed: ANY_MEMBER, input: (f) => ({ roomId: f.roomId }) },
+  "message.send": { allowed: ANY_MEMBER, input: (f) => ({ roomId: f.roomId, message: "secret hello" }) },
+  // Only the sender edits or deletes, whatever their role.
+  "message.edit": { allowed: [], input: (f) => ({ id: f.messageId, message: "secret edited" }) },
+  "message.setState": { allowed: ANY_MEMBER, input: (f) => ({ id: f.messageId, state: "lu" }) },
+  "message.delete": { allowed: [], input: (f) => ({ id: f.messageId }) },
+};
+
+describe("authorization by role in groups", () => {
+  let players: Record<GroupRole | "target", TestUser>;
+
+  beforeAll(async () => {
+    const names = [...GROUP_ROLES, "target"] as const;
+    const users = await Promise.all(names.map((name) => signUp(server.url, `g_${name}`)));
+    players = Object.fromEntries(names.map((name, i) => [name, users[i]!])) as typeof players;
+  });
+
+  /** A fresh group: owner, admin, member, target; the removed player was in it and was removed. */
+  async function groupFixture(): Promise<GroupFixture> {
+    const { owner, admin, member, removed, target } = players;
+    const created = await owner.api.post<{ id: number }>("/api/room/", {
+      name: "secret group",
+      participants: [admin, member, removed, target].map((p) => p.user.id),
+    });
+    const roomId = created.body.id;
+    await owner.api.patch(`/api/room/${roomId}/members/${admin.user.id}`, { role: "admin" });
+    await owner.api.delete(`/api/room/${roomId}/members/${removed.user.id}`);
+    const message = await send(target, roomId, "secret message");
+    const newcomer = await signUp(server.url, "g_new");
+    return { roomId, messageId: message.id, target: target.user.id, newcomer: newcomer.user.id };
+  }
+
+  it("covers every room- or message-scoped route", () => {
+    expect(Object.keys(groupCases).sort()).toEqual(scoped.map(([name]) => name).sort());
+  });
+
+  const matrix = scoped.flatMap(([name, route]) => GROUP_ROLES.map((role) => [name, role, route] as const));
+  it.each(matrix)("%s as %s", async (name, role, route) => {
+    const entry = groupCases[name as ScopedProcedure];
+    const f = await groupFixture();
+    const version = async () =>
+      (await players.owner.api.get<Changes>(`/api/room/${f.roomId}/changes?since=0`)).body.version;
+    const before = await version();
+    const input = entry.input(f);
+    const caller = players[role];
+    const res = await restCall(caller.api, route, input);
+    if (entry.allowed.includes(role)) {
+      expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(200);
+      expect(res.status).toBeLessThan(300);
+      return;
+    }
+    const expected = role === "removed" || role === "outsider" ? 404 : 403;
+    expect(res.status, JSON.stringify(res.body)).toBe(expected);
+    expect(res.body.error.code).toBe(expected === 404 ? "NOT_FOUND" : "FORBIDDEN");
+    if (expected === 404) expect(JSON.stringify(res.body)).not.toMatch(/secret/);
+    expect(await trpcStatus(caller.token, name, route, input)).toBe(expected);
+    expect(await version()).toBe(before);
   });
 });

@@ -77,6 +77,6 @@ describe("GET /api/openapi.json", () => {
     const changes = resolve(
       doc.paths["/api/room/{id}/changes"].get.responses["200"].content["application/json"].schema,
     );
-    expect(Object.keys(changes.properties).sort()).toEqual(["messages", "version"]);
+    expect(Object.keys(changes.properties).sort()).toEqual(["members", "messages", "room", "version"]);
   });
 });

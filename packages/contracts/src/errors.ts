@@ -57,14 +57,30 @@ export const ErrorBodySchema = z
   .meta({ id: "ErrorBody" });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
+/**
+ * Of a union's branches, the one the input came closest to: the fewest issues, and on a tie the
+ * one whose keys the input uses (no unknown keys). Its issues name the fields the client got wrong.
+ */
+function closestBranch(branches: readonly z.core.$ZodIssue[][]): z.core.$ZodIssue[] {
+  const score = (issues: readonly z.core.$ZodIssue[]) =>
+    issues.length + (issues.some((i) => i.code === "unrecognized_keys") ? 0.5 : 0);
+  return branches.reduce((best, branch) => (score(branch) < score(best) ? branch : best));
+}
+
 /** Flattens zod issues into `{ path, message }` pairs that name the field. */
 export function toErrorIssues(issues: readonly z.core.$ZodIssue[]): ErrorIssue[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue): ErrorIssue[] => {
     const path = issue.path.map(String);
     if (issue.code === "unrecognized_keys") {
-      return { path: [...path, ...issue.keys].join("."), message: issue.message };
+      return [{ path: [...path, ...issue.keys].join("."), message: issue.message }];
     }
-    return { path: path.join("."), message: issue.message };
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      return toErrorIssues(closestBranch(issue.errors)).map((inner) => ({
+        ...inner,
+        path: [...path, inner.path].filter(Boolean).join("."),
+      }));
+    }
+    return [{ path: path.join("."), message: issue.message }];
   });
 }
 

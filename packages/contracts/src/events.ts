@@ -1,9 +1,20 @@
 import { z } from "zod";
 
 import { ErrorBodySchema } from "./errors.ts";
-import { ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema, type ChangesSchema } from "./message.ts";
+import { ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
 import { IdSchema } from "./primitives.ts";
-import { RoomSchema } from "./room.ts";
+import {
+  MemberChangeEventSchema,
+  MemberLeftEventSchema,
+  ReadMarkerSchema,
+  RoomSchema,
+  RoomUpdatedEventSchema,
+  type ChangesSchema,
+  type MemberChangeEvent,
+  type MemberLeftEvent,
+  type ReadMarker,
+  type RoomUpdatedEvent,
+} from "./room.ts";
 
 // Client -> server payloads. `join_room` takes the bare room id, as the seed's client sends it.
 export const RoomRefSchema = z.union([IdSchema, z.strictObject({ roomId: IdSchema })]);
@@ -74,6 +85,10 @@ export interface ServerToClientEvents {
   typing: (event: TypingEvent) => void;
   presence: (event: PresenceEvent) => void;
   room_created: (room: z.infer<typeof RoomSchema>) => void;
+  room_updated: (event: RoomUpdatedEvent) => void;
+  member_joined: (event: MemberChangeEvent) => void;
+  member_left: (event: MemberLeftEvent) => void;
+  read_marker: (marker: ReadMarker) => void;
 }
 
 /** Payload schemas by event, for the server's validation and for clients that want them. */
@@ -94,6 +109,10 @@ export const serverEventSchemas = {
   typing: TypingEventSchema,
   presence: PresenceEventSchema,
   room_created: RoomSchema,
+  room_updated: RoomUpdatedEventSchema,
+  member_joined: MemberChangeEventSchema,
+  member_left: MemberLeftEventSchema,
+  read_marker: ReadMarkerSchema,
 } as const satisfies Record<keyof ServerToClientEvents, z.ZodType>;
 
 // Nothing travels between server nodes but the adapter's own traffic.

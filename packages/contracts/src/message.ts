@@ -78,11 +78,3 @@ export const ChangesInputSchema = z.strictObject({
   since: z.number().int().nonnegative().default(0),
 });
 export type ChangesInput = z.input<typeof ChangesInputSchema>;
-
-export const ChangesSchema = z
-  .object({
-    version: z.number().int().nonnegative().describe("The room's current version"),
-    messages: z.array(MessageSchema),
-  })
-  .meta({ id: "Changes" });
-export type Changes = z.infer<typeof ChangesSchema>;

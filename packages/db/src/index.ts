@@ -9,3 +9,5 @@ export { sql, type DatabasePool, type CommonQueryMethods } from "./slonik.ts";
 export * from "./queries/users.ts";
 export * from "./queries/rooms.ts";
 export * from "./queries/messages.ts";
+export * from "./queries/members.ts";
+export * from "./queries/receipts.ts";

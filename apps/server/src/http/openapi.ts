@@ -44,7 +44,10 @@ function operationOf(name: string, route: RestRoute, components: Record<string, 
   }
   const inBody = rest.filter(([key]) => !fromQuery(key));
   let requestBody: unknown;
-  if (inBody.length > 0) {
+  if (route.method !== "get" && !input.properties) {
+    // A union of bodies (`room.create`): documented whole.
+    requestBody = { required: true, content: { "application/json": { schema: input } } };
+  } else if (inBody.length > 0) {
     requestBody = {
       required: true,
       content: {

@@ -9,19 +9,57 @@ import { roomChannel, userChannel, type ChatServer } from "./types.ts";
  */
 export const origin = new AsyncLocalStorage<{ socketId: string }>();
 
+/** Rounds of "leave, then check every node" before the remaining sockets are disconnected instead. */
+const EVICTION_ROUNDS = 3;
+
+/**
+ * Takes every socket of the user, on every node, out of the room's channel, and resolves once every
+ * node answers that none is left in it. socket.io's `socketsLeave` only publishes the request to the
+ * other nodes, so the check asks them (`fetchSockets` waits for each node's answer); Redis delivers a
+ * node's requests in order, so the check normally confirms the first round. A socket that stays in
+ * is disconnected (it reconnects without the room). With Redis down, this node's sockets are out
+ * and the others cannot receive the room's events anyway.
+ */
+async function evict(io: ChatServer, roomId: number, userId: number): Promise<void> {
+  const channel = roomChannel(roomId);
+  const sockets = () => io.in(userChannel(userId));
+  io.local.in(userChannel(userId)).socketsLeave(channel);
+  try {
+    for (let round = 0; round < EVICTION_ROUNDS; round += 1) {
+      sockets().socketsLeave(channel);
+      const still = (await sockets().fetchSockets()).filter((socket) => socket.rooms.has(channel));
+      if (still.length === 0) return;
+      if (round === EVICTION_ROUNDS - 1) for (const socket of still) socket.disconnect(true);
+    }
+  } catch {
+    // Redis is unreachable: see above.
+  }
+}
+
 /** The one place that turns committed writes into socket.io events, whatever surface they came from. */
 export function createBroadcaster(io: ChatServer): Omit<ChatEvents, "tokensRevoked"> {
   const toRoom = (roomId: number) => {
     const socketId = origin.getStore()?.socketId;
     return socketId ? io.to(roomChannel(roomId)).except(socketId) : io.to(roomChannel(roomId));
   };
+  /** The room's sockets and the user's own (who may not have joined the room's channel). */
+  const toRoomAndUser = (roomId: number, userId: number) => io.to([roomChannel(roomId), userChannel(userId)]);
   return {
     messageCreated: (message) => toRoom(message.roomId).emit("receive_message", message),
     messageUpdated: (message) => toRoom(message.roomId).emit("message_updated", message),
     messageDeleted: (message) => toRoom(message.roomId).emit("message_deleted", message),
     stateChanged: (change) => toRoom(change.roomId).emit("message_state_update", change),
-    roomCreated: (room) => {
-      io.to(room.participants.map((p) => userChannel(p.id))).emit("room_created", room);
+    roomCreated: (room, [creator, ...others]) => {
+      // The creator's view; the others' role is `member` (in a direct room, both are).
+      if (creator !== undefined) io.to(userChannel(creator)).emit("room_created", room);
+      if (others.length > 0) io.to(others.map(userChannel)).emit("room_created", { ...room, role: "member" });
     },
+    readMarker: (marker) => toRoom(marker.roomId).emit("read_marker", marker),
+    memberJoined: (event) => toRoomAndUser(event.roomId, event.user.id).emit("member_joined", event),
+    async memberLeft(event) {
+      await evict(io, event.roomId, event.userId);
+      toRoomAndUser(event.roomId, event.userId).emit("member_left", event);
+    },
+    roomUpdated: (room, version) => toRoom(room.id).emit("room_updated", { room, version }),
   };
 }

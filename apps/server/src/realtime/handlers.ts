@@ -23,7 +23,6 @@ const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
  */
 export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   const caller = { userId: socket.data.userId };
-  const joined = new Set<number>();
   const typing = createTypingTracker(socket);
   // One socket's events run one after another, in the order they were sent: a `send_message`
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
@@ -66,14 +65,17 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     const roomId = roomIdOf(ref);
     await deps.services.rooms.view(caller, roomId);
     await socket.join(roomChannel(roomId));
-    joined.add(roomId);
+    // A removal that committed between the check and the join evicted nobody: check again.
+    await deps.services.rooms.assertMember(caller, roomId).catch(async (error: unknown) => {
+      await socket.leave(roomChannel(roomId));
+      throw error;
+    });
     return null;
   });
 
   on("leave_room", async (ref) => {
     const roomId = roomIdOf(ref);
     typing.stop(roomId);
-    joined.delete(roomId);
     await socket.leave(roomChannel(roomId));
     return null;
   });
@@ -94,7 +96,8 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   });
 
   on("typing", async ({ roomId, isTyping }) => {
-    if (!joined.has(roomId)) throw new AppError("NOT_FOUND", `Join room ${roomId} first`);
+    // The socket's own rooms: a removed member's sockets leave the channel from outside this handler.
+    if (!socket.rooms.has(roomChannel(roomId))) throw new AppError("NOT_FOUND", `Join room ${roomId} first`);
     typing.update(roomId, isTyping);
     return null;
   });

@@ -1,3 +1,4 @@
+import type { MemberChangeEvent, MemberLeftEvent, ReadMarker, RoomInfo } from "@causette/contracts";
 import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 
 import type { PasswordHasher } from "../auth/passwords.ts";
@@ -27,7 +28,17 @@ export interface ChatEvents {
   messageUpdated(message: MessageRow): void;
   messageDeleted(message: MessageRow): void;
   stateChanged(change: StateChange, touched: readonly MessageRow[]): void;
-  roomCreated(room: RoomView): void;
+  /** A new room, to each member's private channel (`members`: every member's id). */
+  roomCreated(room: RoomView, members: readonly number[]): void;
+  readMarker(marker: ReadMarker): void;
+  /** A member joined, or a member's role changed: to the room and to the member's own sockets. */
+  memberJoined(event: MemberChangeEvent): void;
+  /**
+   * A member left or was removed: their sockets leave the room on every node before this resolves,
+   * then the room and the member's own sockets are told.
+   */
+  memberLeft(event: MemberLeftEvent): Promise<void>;
+  roomUpdated(room: RoomInfo, version: number): void;
   /** Log-out: the user's token `jti`, or every token of the user, no longer opens anything. */
   tokensRevoked(revocation: TokenRevocation): void;
 }
@@ -46,4 +57,6 @@ export interface ServiceDeps {
   limits: RateLimits;
   events: ChatEvents;
   startedAt: number;
+  /** The most members a group may hold. */
+  maxGroupMembers: number;
 }

@@ -1,4 +1,5 @@
 import type { ServiceDeps } from "./deps.ts";
+import { createMemberService } from "./member.service.ts";
 import { createMessageService } from "./message.service.ts";
 import { createRoomService } from "./room.service.ts";
 import { createSystemService } from "./system.service.ts";
@@ -12,6 +13,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     users: createUserService(deps),
     rooms: createRoomService(deps, messages),
+    members: createMemberService(deps, messages),
     messages,
     system: createSystemService(deps),
   };

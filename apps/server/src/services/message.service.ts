@@ -6,15 +6,19 @@ import type {
   MessageListInputSchema,
   MessageSearchInputSchema,
   MessageSetStateInput,
+  Receipt,
   SendMessageInput,
 } from "@causette/contracts";
 import {
-  advanceState,
   deleteMessage,
+  deriveStates,
   editMessage,
   findMessage,
   findMessageByClientId,
   listMessages,
+  moveCursor,
+  receiptsOf,
+  roomAccess,
   searchMessages,
   type MessageRow,
 } from "@causette/db";
@@ -23,6 +27,7 @@ import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import { assertMember, roomNotFound } from "./room.service.ts";
 import { createSendBatcher } from "./send-batcher.ts";
+import { transact } from "./transact.ts";
 
 const RANK = { ok: 0, recu: 1, lu: 2 } as const;
 
@@ -43,6 +48,24 @@ export function createMessageService(deps: ServiceDeps) {
       throw messageNotFound(id);
     }
     return message;
+  }
+
+  /**
+   * One `message_state_update` per sender and state among the messages whose state just moved: the
+   * newest such message, which stands for every earlier one of that sender (receipts are cumulative).
+   */
+  function announceStates(touched: readonly MessageRow[], userId: number) {
+    const newest = new Map<string, MessageRow>();
+    for (const m of touched) {
+      const key = `${m.sender}:${m.state}`;
+      if ((newest.get(key)?.id ?? 0) < m.id) newest.set(key, m);
+    }
+    for (const m of newest.values()) {
+      deps.events.stateChanged(
+        { roomId: m.roomId, messageId: m.id, state: m.state, version: m.version, userId },
+        touched.filter((t) => t.sender === m.sender && t.state === m.state),
+      );
+    }
   }
 
   async function ownMessage(caller: Caller, id: number): Promise<MessageRow> {
@@ -100,8 +123,10 @@ export function createMessageService(deps: ServiceDeps) {
     },
 
     /**
-     * Moves the message, and every earlier one from the same sender, at least to `state`. Only the
-     * recipient may; an earlier state leaves everything as it is. `inRoom` scopes the message to a room.
+     * Moves the caller's delivered position (and read position, for `lu`) to the message: in a
+     * direct room that moves the message, and every earlier one from the same sender, at least to
+     * `state`; in a group a message moves once every other member got as far. Only a recipient
+     * may; an earlier state leaves everything as it is. `inRoom` scopes the message to a room.
      */
     async setState(caller: Caller, input: MessageSetStateInput, inRoom?: number): Promise<Message> {
       const message = await visibleMessage(caller, input.id);
@@ -109,30 +134,47 @@ export function createMessageService(deps: ServiceDeps) {
       if (message.sender === caller.userId) {
         throw new AppError("FORBIDDEN", "Only the recipient sets a message's state");
       }
-      if (RANK[input.state] <= RANK[message.state]) return message;
-      const touched = await advanceState(deps.pool, {
-        roomId: message.roomId,
-        sender: message.sender,
-        recipient: caller.userId,
-        upToId: message.id,
-        state: input.state,
+      if (input.state === "ok" || RANK[input.state] <= RANK[message.state]) return message;
+      const state = input.state;
+      const result = await transact(deps.pool, async (tx) => {
+        // The room's lock orders position moves, so the positions each move reads are the latest.
+        const room = await roomAccess(tx, message.roomId, caller.userId, true);
+        if (!room?.role) throw messageNotFound(input.id);
+        const moved = await moveCursor(tx, {
+          roomId: message.roomId,
+          userId: caller.userId,
+          upToId: message.id,
+          state,
+        });
+        if (!moved) return null;
+        const after = state === "lu" ? moved.readBefore : moved.deliveredBefore;
+        const version = room.version + 1;
+        const touched = await deriveStates(tx, { roomId: message.roomId, after, upTo: message.id, version });
+        return { moved, touched, version: touched.length > 0 ? version : room.version };
       });
-      const updated = touched.find((m) => m.id === message.id);
-      if (touched.length > 0) {
-        deps.events.stateChanged(
-          {
+      if (result) {
+        announceStates(result.touched, caller.userId);
+        if (result.moved.readAfter > result.moved.readBefore) {
+          deps.events.readMarker({
             roomId: message.roomId,
-            messageId: message.id,
-            state: input.state,
-            version: touched[0]!.version,
             userId: caller.userId,
-          },
-          touched,
-        );
+            lastReadId: result.moved.readAfter,
+            version: result.version,
+          });
+        }
       }
-      // Not among the touched: a concurrent call moved it first, or it was deleted meanwhile.
+      const updated = result?.touched.find((m) => m.id === message.id);
+      // Not among the touched: other members hold it back, a concurrent call moved it first, or it was deleted.
       return updated ?? (await visibleMessage(caller, message.id));
     },
+
+    /** How far each other member got with the message. */
+    async receipts(caller: Caller, id: number): Promise<Receipt[]> {
+      const message = await visibleMessage(caller, id);
+      return [...(await receiptsOf(deps.pool, message))];
+    },
+
+    announceStates,
 
     async search(caller: Caller, input: z.output<typeof MessageSearchInputSchema>): Promise<Message[]> {
       if (input.roomId !== undefined) await assertMember(deps, caller, input.roomId);

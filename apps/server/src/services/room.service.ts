@@ -1,11 +1,40 @@
 import type { z } from "zod";
 
-import type { Changes, ChangesInputSchema, MarkReadInput, Room, RoomCreateInput } from "@causette/contracts";
-import { changesSince, ensureRoom, findUserById, isRoomMember, listRoomsOf } from "@causette/db";
+import {
+  describeIssues,
+  type Changes,
+  type ChangesInputSchema,
+  type DirectRoomCreateInput,
+  type GroupCreateInputSchema,
+  type MarkReadInput,
+  type PublicRoom,
+  type PublicRoomListInputSchema,
+  type Room,
+  type RoomListInputSchema,
+  type RoomUpdateInput,
+} from "@causette/contracts";
+import {
+  addMembers,
+  changesSince,
+  ensureRoom,
+  existingUsers,
+  findUserById,
+  insertGroup,
+  isRoomMember,
+  listPublicRooms,
+  listRoomsOf,
+  memberChangesSince,
+  roomAccess,
+  updateGroup,
+  type CommonQueryMethods,
+  type RoomAccess,
+  type RoomView,
+} from "@causette/db";
 
 import { AppError, badRequest } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import type { MessageService } from "./message.service.ts";
+import { transact } from "./transact.ts";
 
 export function roomNotFound(roomId: number): AppError {
   return new AppError("NOT_FOUND", `No room with id ${roomId}`);
@@ -16,37 +45,164 @@ export async function assertMember(deps: ServiceDeps, caller: Caller, roomId: nu
   if (!(await isRoomMember(deps.pool, roomId, caller.userId))) throw roomNotFound(roomId);
 }
 
+export type MemberAccess = RoomAccess & { role: NonNullable<RoomAccess["role"]> };
+
+/**
+ * The caller's access to a room they are in (404 otherwise). With `lock` (inside a transaction) the
+ * room's row is locked first, so that membership writes to one room run one at a time.
+ */
+export async function memberAccess(
+  db: CommonQueryMethods,
+  caller: Caller,
+  roomId: number,
+  lock = false,
+): Promise<MemberAccess> {
+  const access = await roomAccess(db, roomId, caller.userId, lock);
+  if (!access?.role) throw roomNotFound(roomId);
+  return access as MemberAccess;
+}
+
+/** Only groups change their name or members. */
+export function assertGroup(access: RoomAccess): void {
+  if (access.kind !== "group") {
+    throw new AppError("CONFLICT", "id: a direct room has exactly its two participants and no name", {
+      issues: [{ path: "id", message: "a direct room cannot change" }],
+    });
+  }
+}
+
+/** Refuses a group past MAX_GROUP_MEMBERS (409: the request was fine, the room is full). */
+export function assertRoomFor(deps: ServiceDeps, members: number, field: string): void {
+  if (members > deps.maxGroupMembers) {
+    const message = `a group holds at most ${deps.maxGroupMembers} members`;
+    throw new AppError("CONFLICT", `${field}: ${message}`, { issues: [{ path: field, message }] });
+  }
+}
+
+/** 404 naming each id of `ids` that is no user (`field.index`, as in `listed`). */
+export async function assertUsersExist(
+  db: CommonQueryMethods,
+  ids: readonly number[],
+  field: string,
+  listed: readonly number[],
+): Promise<void> {
+  const found = new Set(await existingUsers(db, ids));
+  const issues = listed.flatMap((id, index) =>
+    ids.includes(id) && !found.has(id) ? [{ path: `${field}.${index}`, message: `no user with id ${id}` }] : [],
+  );
+  if (issues.length > 0) throw new AppError("NOT_FOUND", describeIssues(issues), { issues });
+}
+
+export function assertManager(access: MemberAccess, what: string): void {
+  if (access.role === "member") throw new AppError("FORBIDDEN", `Only the owner or an admin may ${what}`);
+}
+
+/** The room's fields shared by every member, for `room_updated`. */
+const infoOf = ({ id, kind, name, topic, visibility, memberCount, createdAt }: RoomView) => ({
+  id,
+  kind,
+  name,
+  topic,
+  visibility,
+  memberCount,
+  createdAt,
+});
+
 export function createRoomService(deps: ServiceDeps, messages: MessageService) {
   async function view(caller: Caller, roomId: number): Promise<Room> {
-    const [room] = await listRoomsOf(deps.pool, caller.userId, roomId);
+    const [room] = await listRoomsOf(deps.pool, caller.userId, { roomId });
     if (!room) throw roomNotFound(roomId);
     return room;
+  }
+
+  async function createDirect(caller: Caller, input: DirectRoomCreateInput) {
+    if (input.participant === caller.userId) {
+      throw badRequest("participant", "a room is between two different users");
+    }
+    if (!(await findUserById(deps.pool, input.participant))) {
+      throw new AppError("NOT_FOUND", `No user with id ${input.participant}`);
+    }
+    const { id, created } = await ensureRoom(deps.pool, caller.userId, input.participant);
+    const room = await view(caller, id);
+    if (created) deps.events.roomCreated(room, [caller.userId, input.participant]);
+    return { room, created };
+  }
+
+  async function createGroup(caller: Caller, input: z.output<typeof GroupCreateInputSchema>) {
+    const members = input.participants.filter((id) => id !== caller.userId);
+    if (members.length + 1 > deps.maxGroupMembers) {
+      throw badRequest("participants", `a group holds at most ${deps.maxGroupMembers} members, the owner included`);
+    }
+    const id = await transact(deps.pool, async (tx) => {
+      await assertUsersExist(tx, members, "participants", input.participants);
+      return insertGroup(tx, {
+        owner: caller.userId,
+        members,
+        name: input.name,
+        topic: input.topic ?? null,
+        visibility: input.visibility,
+      });
+    });
+    const room = await view(caller, id);
+    deps.events.roomCreated(room, [caller.userId, ...members]);
+    return { room, created: true };
   }
 
   return {
     view,
 
-    async create(caller: Caller, input: RoomCreateInput): Promise<{ room: Room; created: boolean }> {
-      if (input.participant === caller.userId) {
-        throw badRequest("participant", "a room is between two different users");
-      }
-      if (!(await findUserById(deps.pool, input.participant))) {
-        throw new AppError("NOT_FOUND", `No user with id ${input.participant}`);
-      }
-      const { id, created } = await ensureRoom(deps.pool, caller.userId, input.participant);
-      const room = await view(caller, id);
-      if (created) deps.events.roomCreated(room);
-      return { room, created };
+    assertMember: (caller: Caller, roomId: number) => assertMember(deps, caller, roomId),
+
+    create(
+      caller: Caller,
+      input: DirectRoomCreateInput | z.output<typeof GroupCreateInputSchema>,
+    ): Promise<{ room: Room; created: boolean }> {
+      return "participant" in input ? createDirect(caller, input) : createGroup(caller, input);
     },
 
-    list(caller: Caller): Promise<Room[]> {
-      return listRoomsOf(deps.pool, caller.userId);
+    list(caller: Caller, input: z.output<typeof RoomListInputSchema>): Promise<Room[]> {
+      return listRoomsOf(deps.pool, caller.userId, input);
+    },
+
+    async update(caller: Caller, input: RoomUpdateInput): Promise<Room> {
+      const version = await transact(deps.pool, async (tx) => {
+        const access = await memberAccess(tx, caller, input.id, true);
+        assertGroup(access);
+        assertManager(access, "change the room");
+        return updateGroup(tx, input.id, input);
+      });
+      const room = await view(caller, input.id);
+      deps.events.roomUpdated(infoOf(room), version);
+      return room;
+    },
+
+    async discover(caller: Caller, input: z.output<typeof PublicRoomListInputSchema>): Promise<PublicRoom[]> {
+      return [...(await listPublicRooms(deps.pool, { userId: caller.userId, ...input }))];
+    },
+
+    /** Joins a public group; a member already in it gets the room as it is. */
+    async join(caller: Caller, roomId: number): Promise<Room> {
+      const joined = await transact(deps.pool, async (tx) => {
+        const access = await roomAccess(tx, roomId, caller.userId, true);
+        if (access?.role) return null;
+        if (access?.kind !== "group" || access.visibility !== "public") throw roomNotFound(roomId);
+        assertRoomFor(deps, access.memberCount + 1, "id");
+        return addMembers(tx, roomId, [caller.userId]);
+      });
+      const room = await view(caller, roomId);
+      for (const member of joined?.added ?? []) {
+        deps.events.memberJoined({ roomId, user: member.user, role: member.role, version: joined!.version });
+      }
+      return room;
     },
 
     async changes(caller: Caller, input: z.output<typeof ChangesInputSchema>): Promise<Changes> {
-      await assertMember(deps, caller, input.id);
-      const { version, messages: changed } = await changesSince(deps.pool, input.id, input.since);
-      return { version, messages: [...changed] };
+      const access = await memberAccess(deps.pool, caller, input.id);
+      const { version, metaVersion, messages: changed } = await changesSince(deps.pool, input.id, input.since);
+      if (access.kind === "direct") return { version, messages: [...changed] };
+      const members = version > input.since ? await memberChangesSince(deps.pool, input.id, input.since, version) : [];
+      const room = metaVersion > input.since ? await view(caller, input.id) : null;
+      return { version, messages: [...changed], members: [...members], room };
     },
 
     async markRead(caller: Caller, input: MarkReadInput) {

@@ -19,7 +19,7 @@ export const MessageRowSchema = z.object({
 });
 export type MessageRow = z.infer<typeof MessageRowSchema>;
 
-const columnsOf = (alias: string) => {
+export const columnsOf = (alias: string) => {
   const t = sql.identifier([alias]);
   return sql.fragment`${t}.id, ${t}.room_id AS "roomId", ${t}.sender_id AS sender, ${t}.body AS message,
     ${t}.state, ${t}.client_id AS "clientId", ${t}.version, ${t}.created_at AS "createdAt",
@@ -27,7 +27,8 @@ const columnsOf = (alias: string) => {
 };
 export const messageColumns = columnsOf("m");
 const returning = sql.fragment`RETURNING messages.id, messages.room_id, messages.sender_id, messages.body,
-  messages.state, messages.client_id, messages.version, messages.created_at, messages.edited_at, messages.deleted_at`;
+  messages.state, messages.client_id, messages.version, messages.created_at, messages.edited_at, messages.deleted_at,
+  messages.seq`;
 
 /**
  * Every change to a room's messages (sends are `insertMessages`) is one statement built here: it
@@ -95,7 +96,7 @@ export async function insertMessages(
       ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, ord)
     ),
     r AS (
-      SELECT rooms.id, rooms.version FROM rooms
+      SELECT rooms.id, rooms.version, rooms.message_seq FROM rooms
       WHERE rooms.id IN (SELECT room_id FROM input)
       ORDER BY rooms.id
       FOR UPDATE
@@ -111,21 +112,27 @@ export async function insertMessages(
             AND d.room_id = i.room_id AND d.sender_id = i.sender_id AND d.ord < i.ord)
     ),
     numbered AS (
-      SELECT f.*, r.version + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) AS v
+      SELECT f.*, row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) AS k, r.version, r.message_seq
       FROM fresh f JOIN r ON r.id = f.room_id
     ),
     w AS (
-      INSERT INTO messages (room_id, sender_id, body, client_id, version)
-      SELECT room_id, sender_id, body, client_id, v FROM numbered ORDER BY ord
+      INSERT INTO messages (room_id, sender_id, body, client_id, version, seq)
+      SELECT room_id, sender_id, body, client_id, version + k, message_seq + k FROM numbered ORDER BY ord
       ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
       ${returning}
     ),
     bump AS (
-      UPDATE rooms SET version = x.v, last_message_id = x.id, last_activity_at = now()
-      FROM (SELECT w.room_id, max(w.version) AS v, max(w.id) AS id FROM w GROUP BY w.room_id) x
+      UPDATE rooms SET version = x.v, message_seq = x.seq, last_message_id = x.id, last_activity_at = now()
+      FROM (SELECT w.room_id, max(w.version) AS v, max(w.seq) AS seq, max(w.id) AS id FROM w GROUP BY w.room_id) x
       WHERE rooms.id = x.room_id
+    ),
+    -- The sender's own messages after their read position never count as unread for them.
+    own AS (
+      UPDATE room_members SET own_after_read = own_after_read + x.n
+      FROM (SELECT w.room_id, w.sender_id, count(*) AS n FROM w GROUP BY w.room_id, w.sender_id) x
+      WHERE room_members.room_id = x.room_id AND room_members.user_id = x.sender_id
     )
-    SELECT ${columnsOf("w")}, n.ord FROM w JOIN numbered n ON n.room_id = w.room_id AND n.v = w.version
+    SELECT ${columnsOf("w")}, n.ord FROM w JOIN numbered n ON n.room_id = w.room_id AND n.version + n.k = w.version
     ORDER BY n.ord`);
   const byOrd = new Map(rows.map(({ ord, ...row }) => [ord, row]));
   return inputs.map((_, index) => byOrd.get(index + 1) ?? null);
@@ -201,29 +208,6 @@ export function deleteMessage(
 }
 
 /**
- * Moves every message of `sender` in the room up to and including `upToId` to at least `state`
- * (receipts are cumulative). Answers the messages it changed, none when all were there already.
- */
-export function advanceState(
-  db: CommonQueryMethods,
-  target: { roomId: number; sender: number; recipient: number; upToId: number; state: MessageStateValue },
-): Promise<readonly MessageRow[]> {
-  // Written so that the partial index on unread messages (state <> 'lu') serves both cases.
-  const behind = target.state === "lu" ? sql.fragment`state <> 'lu'` : sql.fragment`state = 'ok'`;
-  if (target.state === "ok") return Promise.resolve([]);
-  return db.any(
-    versionedWrite(
-      target.roomId,
-      target.recipient,
-      sql.fragment`
-        UPDATE messages SET state = ${target.state}, version = r.v FROM r
-        WHERE messages.room_id = r.id AND messages.sender_id = ${target.sender}
-          AND messages.id <= ${target.upToId} AND messages.deleted_at IS NULL AND ${behind}`,
-    ),
-  );
-}
-
-/**
  * The room's version, then every message changed after `since` up to that version. Reading the
  * version first is what makes this exact: a room write commits its messages and the room's version
  * together, so everything up to the version read is visible, and a later change is left for the
@@ -233,15 +217,15 @@ export async function changesSince(
   db: CommonQueryMethods,
   roomId: number,
   since: number,
-): Promise<{ version: number; messages: readonly MessageRow[] }> {
-  const version = await db.oneFirst(sql.type(z.object({ version: z.number() }))`
-    SELECT version FROM rooms WHERE id = ${roomId}`);
-  if (version <= since) return { version, messages: [] };
+): Promise<{ version: number; metaVersion: number; messages: readonly MessageRow[] }> {
+  const { version, metaVersion } = await db.one(sql.type(z.object({ version: z.number(), metaVersion: z.number() }))`
+    SELECT version, meta_version AS "metaVersion" FROM rooms WHERE id = ${roomId}`);
+  if (version <= since) return { version, metaVersion, messages: [] };
   const messages = await db.any(sql.type(MessageRowSchema)`
     SELECT ${messageColumns} FROM messages m
     WHERE m.room_id = ${roomId} AND m.version > ${since} AND m.version <= ${version}
     ORDER BY m.version, m.id`);
-  return { version, messages };
+  return { version, metaVersion, messages };
 }
 
 /** How many of the scope's newest messages the first search step reads. */

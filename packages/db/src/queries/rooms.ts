@@ -2,10 +2,26 @@ import { z } from "zod";
 
 import { sql, type CommonQueryMethods } from "../slonik.ts";
 import { MESSAGE_STATES, type MessageRow } from "./messages.ts";
-import type { UserRow } from "./users.ts";
+import { userJson, UserRowSchema, type UserRow } from "./users.ts";
+
+export const ROOM_KINDS = ["direct", "group"] as const;
+export const ROOM_VISIBILITIES = ["private", "public"] as const;
+export const MEMBER_ROLES = ["owner", "admin", "member"] as const;
+export type RoomKind = (typeof ROOM_KINDS)[number];
+export type RoomVisibility = (typeof ROOM_VISIBILITIES)[number];
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/** How many members a room shows in `participants`; the members route lists the rest. */
+export const PARTICIPANTS_SHOWN = 20;
 
 export interface RoomView {
   id: number;
+  kind: RoomKind;
+  name: string | null;
+  topic: string | null;
+  visibility: RoomVisibility;
+  memberCount: number;
+  role: MemberRole;
   createdAt: string;
   version: number;
   participants: UserRow[];
@@ -15,6 +31,33 @@ export interface RoomView {
 
 export function isRoomMember(db: CommonQueryMethods, roomId: number, userId: number): Promise<boolean> {
   return db.exists(sql.unsafe`SELECT 1 FROM room_members WHERE room_id = ${roomId} AND user_id = ${userId}`);
+}
+
+const MembershipSchema = z.object({
+  roomId: z.number(),
+  kind: z.enum(ROOM_KINDS),
+  visibility: z.enum(ROOM_VISIBILITIES),
+  role: z.enum(MEMBER_ROLES).nullable(),
+  version: z.number(),
+  memberCount: z.number(),
+});
+export type RoomAccess = z.infer<typeof MembershipSchema>;
+
+/**
+ * The room's kind and visibility, and the user's role in it (null when not a member); null when the
+ * room does not exist. `lock` takes the room's row lock first (inside a transaction): membership
+ * writes of one room then run one after another, each seeing the last one's result.
+ */
+export function roomAccess(
+  db: CommonQueryMethods,
+  roomId: number,
+  userId: number,
+  lock = false,
+): Promise<RoomAccess | null> {
+  return db.maybeOne(sql.type(MembershipSchema)`
+    SELECT r.id AS "roomId", r.kind, r.visibility, me.role, r.version, r.member_count AS "memberCount"
+    FROM rooms r LEFT JOIN room_members me ON me.room_id = r.id AND me.user_id = ${userId}
+    WHERE r.id = ${roomId} ${lock ? sql.fragment`FOR UPDATE OF r` : sql.fragment``}`);
 }
 
 /** The room of the pair, created if missing; `created` tells which. Safe under concurrent calls. */
@@ -41,19 +84,51 @@ export async function ensureRoom(
   return { id, created: false };
 }
 
+/** A new group whose owner is `owner` and whose other members are `members` (checked to exist). */
+export function insertGroup(
+  db: CommonQueryMethods,
+  group: { owner: number; members: readonly number[]; name: string; topic: string | null; visibility: RoomVisibility },
+): Promise<number> {
+  return db.oneFirst(sql.type(z.object({ id: z.number() }))`
+    WITH ins AS (
+      INSERT INTO rooms (kind, name, topic, visibility, member_count)
+      VALUES ('group', ${group.name}, ${group.topic}, ${group.visibility}, ${group.members.length + 1})
+      RETURNING id
+    ), members AS (
+      INSERT INTO room_members (room_id, user_id, role)
+      SELECT ins.id, ${group.owner}, 'owner' FROM ins
+      UNION ALL
+      SELECT ins.id, u, 'member' FROM ins, unnest(${sql.array([...group.members], "int8")}) AS u
+    )
+    SELECT id FROM ins`);
+}
+
+/** Changes a group's name, topic or visibility at the next room version; answers that version. */
+export function updateGroup(
+  db: CommonQueryMethods,
+  roomId: number,
+  changes: { name?: string | undefined; topic?: string | null | undefined; visibility?: RoomVisibility | undefined },
+): Promise<number> {
+  const sets = [sql.fragment`version = version + 1`, sql.fragment`meta_version = version + 1`];
+  if (changes.name !== undefined) sets.push(sql.fragment`name = ${changes.name}`);
+  if (changes.topic !== undefined) sets.push(sql.fragment`topic = ${changes.topic}`);
+  if (changes.visibility !== undefined) sets.push(sql.fragment`visibility = ${changes.visibility}`);
+  return db.oneFirst(sql.type(z.object({ version: z.number() }))`
+    UPDATE rooms SET ${sql.join(sets, sql.fragment`, `)} WHERE id = ${roomId} RETURNING version`);
+}
+
 const RoomRowSchema = z.object({
   id: z.number(),
+  kind: z.enum(ROOM_KINDS),
+  name: z.string().nullable(),
+  topic: z.string().nullable(),
+  visibility: z.enum(ROOM_VISIBILITIES),
+  memberCount: z.number(),
+  role: z.enum(MEMBER_ROLES),
   createdAt: z.string(),
   version: z.number(),
   unread: z.number(),
-  lowId: z.number(),
-  lowUsername: z.string(),
-  lowEmail: z.string(),
-  lowCreatedAt: z.string(),
-  highId: z.number(),
-  highUsername: z.string(),
-  highEmail: z.string(),
-  highCreatedAt: z.string(),
+  participants: z.array(UserRowSchema),
   lmId: z.number().nullable(),
   lmSender: z.number().nullable(),
   lmBody: z.string().nullable(),
@@ -67,67 +142,112 @@ const RoomRowSchema = z.object({
 type RoomRow = z.infer<typeof RoomRowSchema>;
 
 function toRoomView(row: RoomRow): RoomView {
+  const { lmId, lmSender, lmBody, lmState, lmClientId, lmVersion, lmCreatedAt, lmEditedAt, lmDeletedAt, ...room } = row;
   const lastMessage: MessageRow | null =
-    row.lmId === null
+    lmId === null
       ? null
       : {
-          id: row.lmId,
+          id: lmId,
           roomId: row.id,
-          sender: row.lmSender!,
-          message: row.lmBody!,
-          state: row.lmState!,
-          clientId: row.lmClientId,
-          version: row.lmVersion!,
-          createdAt: row.lmCreatedAt!,
-          editedAt: row.lmEditedAt,
-          deletedAt: row.lmDeletedAt,
+          sender: lmSender!,
+          message: lmBody!,
+          state: lmState!,
+          clientId: lmClientId,
+          version: lmVersion!,
+          createdAt: lmCreatedAt!,
+          editedAt: lmEditedAt,
+          deletedAt: lmDeletedAt,
         };
-  return {
-    id: row.id,
-    createdAt: row.createdAt,
-    version: row.version,
-    unread: row.unread,
-    lastMessage,
-    participants: [
-      { id: row.lowId, username: row.lowUsername, email: row.lowEmail, createdAt: row.lowCreatedAt },
-      { id: row.highId, username: row.highUsername, email: row.highEmail, createdAt: row.highCreatedAt },
-    ],
-  };
+  return { ...room, lastMessage };
+}
+
+export interface RoomPage {
+  limit: number;
+  /** Rooms whose last activity is older than this room's. */
+  before?: number | undefined;
 }
 
 /**
- * The user's rooms (or one of them), most recent activity first, with both participants, the last
- * message and the unread count, in one query whatever the number of rooms.
+ * The user's rooms (a page of them, or one), most recent activity first, each with its first
+ * members, last message and unread count, in one statement. Nothing here counts messages: the
+ * unread count is the room's message number minus the reader's, less the reader's own messages
+ * and the deleted ones after the reader's position (both few).
  */
-export async function listRoomsOf(db: CommonQueryMethods, userId: number, onlyRoomId?: number): Promise<RoomView[]> {
-  const only = onlyRoomId === undefined ? sql.fragment`` : sql.fragment`AND r.id = ${onlyRoomId}`;
+export async function listRoomsOf(
+  db: CommonQueryMethods,
+  userId: number,
+  scope: { roomId: number } | RoomPage,
+): Promise<RoomView[]> {
+  let filter = sql.fragment``;
+  let limit = sql.fragment``;
+  if ("roomId" in scope) {
+    filter = sql.fragment`AND r.id = ${scope.roomId}`;
+  } else {
+    limit = sql.fragment`LIMIT ${scope.limit}`;
+    if (scope.before !== undefined) {
+      filter = sql.fragment`AND (r.last_activity_at, r.id) < (
+        SELECT b.last_activity_at, b.id FROM rooms b JOIN room_members bm ON bm.room_id = b.id AND bm.user_id = ${userId}
+        WHERE b.id = ${scope.before})`;
+    }
+  }
   // Not a named prepared statement: the embedded database is one session shared by every pool
   // connection, and a name prepared there outlives the connection the pool drops after an error
   // ("already exists" on every later call). Nothing may leave session state behind.
   const rows = await db.any(sql.type(RoomRowSchema)`
-    SELECT r.id, r.created_at AS "createdAt", r.version,
-      (SELECT count(*) FROM messages u
-        WHERE u.room_id = r.id AND u.sender_id <> ${userId} AND u.state <> 'lu' AND u.deleted_at IS NULL
-      )::int AS unread,
-      lo.id AS "lowId", lo.username AS "lowUsername", lo.email AS "lowEmail", lo.created_at AS "lowCreatedAt",
-      hi.id AS "highId", hi.username AS "highUsername", hi.email AS "highEmail", hi.created_at AS "highCreatedAt",
+    SELECT r.id, r.kind, r.name, r.topic, r.visibility, r.member_count AS "memberCount", me.role,
+      r.created_at AS "createdAt", r.version,
+      (r.message_seq - me.read_seq - me.own_after_read - (
+        SELECT count(*) FROM messages d
+        WHERE d.room_id = r.id AND d.deleted_at IS NOT NULL AND d.seq > me.read_seq AND d.sender_id <> me.user_id
+      ))::int AS unread,
+      (SELECT coalesce(json_agg(${userJson} ORDER BY p.joined_at, p.user_id), '[]')
+        FROM (SELECT pm.user_id, pm.joined_at FROM room_members pm WHERE pm.room_id = r.id
+              ORDER BY pm.joined_at, pm.user_id LIMIT ${PARTICIPANTS_SHOWN}) p
+        JOIN users u ON u.id = p.user_id) AS participants,
       lm.id AS "lmId", lm.sender_id AS "lmSender", lm.body AS "lmBody", lm.state AS "lmState",
       lm.client_id AS "lmClientId", lm.version AS "lmVersion", lm.created_at AS "lmCreatedAt",
       lm.edited_at AS "lmEditedAt", lm.deleted_at AS "lmDeletedAt"
     FROM room_members me
     JOIN rooms r ON r.id = me.room_id
-    JOIN users lo ON lo.id = r.user_low
-    JOIN users hi ON hi.id = r.user_high
     LEFT JOIN messages lm ON lm.id = r.last_message_id
-    WHERE me.user_id = ${userId} ${only}
-    ORDER BY r.last_activity_at DESC, r.id DESC`);
+    WHERE me.user_id = ${userId} ${filter}
+    ORDER BY r.last_activity_at DESC, r.id DESC ${limit}`);
   return rows.map(toRoomView);
 }
 
-/** The other member of each of the user's rooms (presence goes to them). */
+const PublicRoomRowSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  topic: z.string().nullable(),
+  memberCount: z.number(),
+  createdAt: z.string(),
+});
+export type PublicRoomRow = z.infer<typeof PublicRoomRowSchema>;
+
+/** Public groups the user is not in, by id, optionally whose name or topic contains `search`. */
+export function listPublicRooms(
+  db: CommonQueryMethods,
+  query: { userId: number; search?: string | undefined; after?: number | undefined; limit: number },
+): Promise<readonly PublicRoomRow[]> {
+  const conditions = [
+    sql.fragment`r.kind = 'group' AND r.visibility = 'public' AND r.id > ${query.after ?? 0}`,
+    sql.fragment`NOT EXISTS (SELECT 1 FROM room_members me WHERE me.room_id = r.id AND me.user_id = ${query.userId})`,
+  ];
+  if (query.search) {
+    const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql.fragment`(lower(r.name) || ' ' || lower(coalesce(r.topic, ''))) LIKE ${pattern}`);
+  }
+  return db.any(sql.type(PublicRoomRowSchema)`
+    SELECT r.id, r.name, r.topic, r.member_count AS "memberCount", r.created_at AS "createdAt"
+    FROM rooms r WHERE ${sql.join(conditions, sql.fragment` AND `)}
+    ORDER BY r.id LIMIT ${query.limit}`);
+}
+
+/** The other members of each of the user's direct rooms (presence goes to them). */
 export function roomPartnersOf(db: CommonQueryMethods, userId: number): Promise<readonly number[]> {
   return db.anyFirst(sql.type(z.object({ userId: z.number() }))`
     SELECT DISTINCT other.user_id AS "userId" FROM room_members me
+    JOIN rooms r ON r.id = me.room_id AND r.kind = 'direct'
     JOIN room_members other ON other.room_id = me.room_id AND other.user_id <> me.user_id
     WHERE me.user_id = ${userId}`);
 }

@@ -24,6 +24,10 @@ export function emailKey(email: string): string {
   return email.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
 }
 
+/** The user of table alias `u` as a JSON object shaped like UserRow (timestamps as the pool's parser writes them). */
+export const userJson = sql.fragment`json_build_object('id', u.id, 'username', u.username, 'email', u.email,
+  'createdAt', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
 export function insertUser(
   db: CommonQueryMethods,
   user: { username: string; email: string; passwordHash: string },

@@ -18,6 +18,9 @@ export const messageRouter = router({
   delete: authedRoute(restRoutes["message.delete"]).mutation(({ ctx, input }) =>
     ctx.services.messages.delete(ctx.caller, input.id),
   ),
+  receipts: authedRoute(restRoutes["message.receipts"]).query(({ ctx, input }) =>
+    ctx.services.messages.receipts(ctx.caller, input.id),
+  ),
   search: authedRoute(restRoutes["message.search"]).query(({ ctx, input }) =>
     ctx.services.messages.search(ctx.caller, input),
   ),
