@@ -107,7 +107,7 @@ describe("migrations", () => {
       withEmptyDatabase(async (url) => {
         const [a, b] = await Promise.all([migrate(url), migrate(url)]);
         const all = loadMigrations().map((m) => m.version);
-        expect([...a, ...b].sort()).toEqual(all);
+        expect([...a, ...b].sort((x, y) => x - y)).toEqual(all);
         expect(await appliedVersions(url)).toEqual(all);
       }),
   );

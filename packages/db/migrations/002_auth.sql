@@ -1,13 +1,11 @@
 -- Log-in identity and token revocation.
 --
--- Emails are compared by a key the application computes (Unicode NFKC, then case folding:
--- emailKey() in queries/users.ts), the same key the log-in limiter counts attempts by, so no
--- spelling of an address reaches an account under another counter. lower() followed the database's
--- locale (glibc maps 'İ' to 'i', the C locale does not), so it could not be that key. Sign-up only
--- accepts ASCII addresses, for which lower(normalize(email, NFKC)) is exactly emailKey().
-ALTER TABLE users ADD COLUMN email_key text;
-UPDATE users SET email_key = lower(normalize(email, NFKC));
-ALTER TABLE users ALTER COLUMN email_key SET NOT NULL;
+-- Emails are unique, and looked up, by one key: Unicode NFKC, then lower case. The application
+-- computes the same key (emailKey() in queries/users.ts) for the log-in limiter, so every spelling
+-- that reaches an account (upper case, fullwidth letters) counts against that account's attempts.
+-- Sign-up only accepts ASCII addresses, on which this key and emailKey() agree whatever the
+-- database's locale. Generated, so every way a user row is written keeps it.
+ALTER TABLE users ADD COLUMN email_key text GENERATED ALWAYS AS (lower(normalize(email, NFKC))) STORED;
 DROP INDEX users_email_key;
 CREATE UNIQUE INDEX users_email_key ON users (email_key);
 

@@ -17,11 +17,11 @@ export type UserWithHash = z.infer<typeof UserWithHashSchema>;
 const userColumns = sql.fragment`id, username, email, created_at AS "createdAt"`;
 
 /**
- * How emails are compared, by the unique index and by the log-in limiter alike: Unicode NFKC, then
- * case folding (upper then lower case folds `ß` to `ss` as full folding does).
+ * How emails are compared, by the unique index (`users.email_key`, migration 002) and by the log-in
+ * limiter alike: Unicode NFKC, then lower case.
  */
 export function emailKey(email: string): string {
-  return email.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  return email.normalize("NFKC").toLowerCase();
 }
 
 /** The user of table alias `u` as a JSON object shaped like UserRow (timestamps as the pool's parser writes them). */
@@ -34,8 +34,8 @@ export function insertUser(
 ): Promise<UserRow> {
   return uniquely(
     db.one(sql.type(UserRowSchema)`
-      INSERT INTO users (username, email, email_key, password_hash)
-      VALUES (${user.username}, ${user.email}, ${emailKey(user.email)}, ${user.passwordHash})
+      INSERT INTO users (username, email, password_hash)
+      VALUES (${user.username}, ${user.email}, ${user.passwordHash})
       RETURNING ${userColumns}`),
   );
 }
