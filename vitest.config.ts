@@ -1,10 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+// Tests run the workspace packages from their sources (the `@causette/source` export), so they
+// need no build; vite's own default conditions follow.
+const conditions = ["@causette/source", "node", "development|production"];
+
 export default defineConfig({
+  // `ssr` runs the tests; `__vitest__` runs the global setup.
+  environments: { ssr: { resolve: { conditions } }, __vitest__: { resolve: { conditions } } },
   test: {
     reporters: ["default", "./scripts/summary-reporter.ts"],
     projects: [
       {
+        extends: true,
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
@@ -12,6 +19,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.int.test.ts", "apps/*/test/**/*.int.test.ts", "bench/test/**/*.int.test.ts"],
@@ -22,6 +30,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           // Type tests: compile-time assertions (`*.test-d.ts`) checked by tsc, nothing run.
           name: "sdk-types",

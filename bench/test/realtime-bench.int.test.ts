@@ -17,7 +17,7 @@ describe.skipIf(!dbUrl)("realtime bench (smoke)", () => {
     const output = await new Promise<string>((resolve, reject) => {
       execFile(
         "pnpm",
-        ["exec", "tsx", "src/realtime-bench.ts", "--smoke", "--pg", server.toString()],
+        ["exec", "tsx", "--conditions=@causette/source", "src/realtime-bench.ts", "--smoke", "--pg", server.toString()],
         { cwd: benchDir, timeout: 150_000, maxBuffer: 16 * 2 ** 20 },
         (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
       );

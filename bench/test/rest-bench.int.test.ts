@@ -9,6 +9,7 @@ const TSX = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 /** Runs the benchmark script as `pnpm bench:rest` would, tiny; answers what it printed. */
 function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const args = [
+    "--conditions=@causette/source",
     "src/rest-bench.ts",
     "--messages",
     "3000",

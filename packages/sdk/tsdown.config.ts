@@ -10,6 +10,8 @@ export default defineConfig({
   dts: { eager: true },
   sourcemap: true,
   clean: true,
+  // The contracts are bundled from their sources (their `@causette/source` export), built or not.
+  inputOptions: { resolve: { conditionNames: ["@causette/source", "import", "default"] } },
   deps: {
     // The contracts (a private workspace package) are bundled in, code and types, so a consumer
     // installs this one package; the real runtime dependencies stay external.

@@ -81,6 +81,7 @@ export async function createApp({ config, db, logger, rateLimitStore, hasher }: 
   const services = createServices({
     pool: db.pool,
     ping: () => db.ping(),
+    redisState: () => realtime.redisState(),
     hasher: hasher ?? new PasswordHasher(),
     tokens,
     limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, rateLimitStore),

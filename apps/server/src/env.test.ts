@@ -12,6 +12,8 @@ describe("parseEnv", () => {
     expect(config).toMatchObject({
       nodeEnv: "development",
       port: 5050,
+      host: "127.0.0.1",
+      metricsPort: undefined,
       dbUrl: undefined,
       jwtExpiresIn: "7d",
       corsOrigins: "localhost",
@@ -54,6 +56,8 @@ describe("parseEnv", () => {
     [{ DB_URL: "mysql://localhost/x" }, /^DB_URL: must be a postgres:\/\/ URL/],
     [{ REDIS_URL: "http://localhost" }, /^REDIS_URL: /],
     [{ JWT_EXPIRES_IN: "forever" }, /^JWT_EXPIRES_IN: /],
+    [{ HOST: " " }, /^HOST: /],
+    [{ METRICS_PORT: "web" }, /^METRICS_PORT: /],
     [{ MAX_GROUP_MEMBERS: "lots" }, /^MAX_GROUP_MEMBERS: /],
     [{ MAX_GROUP_MEMBERS: "1" }, /^MAX_GROUP_MEMBERS: /],
   ])("refuses %j with a message naming the variable", (env, message) => {
@@ -69,6 +73,14 @@ describe("parseEnv", () => {
     expect(
       parseEnv({ NODE_ENV: "production", DB_URL: "postgres://h/x", JWT: strong, COOKIE: strong }).corsOrigins,
     ).toEqual([]);
+  });
+
+  it("listens on loopback unless in production, where every interface is the default", () => {
+    const production = { NODE_ENV: "production", DB_URL: "postgres://h/x", JWT: strong, COOKIE: strong };
+    expect(parseEnv({ NODE_ENV: "test" }).host).toBe("127.0.0.1");
+    expect(parseEnv(production).host).toBe("0.0.0.0");
+    expect(parseEnv({ ...production, HOST: "10.0.0.5" }).host).toBe("10.0.0.5");
+    expect(parseEnv({ METRICS_PORT: "9464" }).metricsPort).toBe(9464);
   });
 });
 

@@ -4,8 +4,13 @@ import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
 
-/** The repository root: `.env` and the embedded database's `.data/` live there. */
-export const ROOT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
+const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * Where `.env` and the embedded database's `.data/` live: the repository root, or the working
+ * directory for a production install of the server alone (`pnpm deploy`), which has no repository.
+ */
+export const ROOT_DIR = existsSync(`${REPOSITORY_ROOT}pnpm-workspace.yaml`) ? REPOSITORY_ROOT : `${process.cwd()}/`;
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 
@@ -19,13 +24,17 @@ const optionalUrl = (protocols: RegExp, hint: string) =>
     .pipe(z.url({ protocol: protocols, error: `must be a ${hint} URL` }).optional())
     .optional();
 
+const port = z.coerce.number({ error: "must be a port number" }).int().min(0).max(65535);
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DB_URL: optionalUrl(/^postgres(ql)?$/, "postgres://"),
   DATABASE_URL: optionalUrl(/^postgres(ql)?$/, "postgres://"),
   JWT: z.string().optional(),
   COOKIE: z.string().optional(),
-  PORT: z.coerce.number({ error: "must be a port number" }).int().min(0).max(65535).default(5050),
+  PORT: port.default(5050),
+  HOST: z.string().trim().min(1, "must be an address to listen on, such as 127.0.0.1 or 0.0.0.0").optional(),
+  METRICS_PORT: port.optional(),
   JWT_EXPIRES_IN: z.string().regex(DURATION, "must be a duration such as 15m, 12h or 7d").default("7d"),
   REDIS_URL: optionalUrl(/^rediss?$/, "redis://"),
   CORS_ORIGIN: z.string().optional(),
@@ -48,6 +57,10 @@ export interface Config {
   cookieSecret: string;
   jwtExpiresIn: string;
   port: number;
+  /** Address to listen on: loopback unless in production. */
+  host: string;
+  /** Where `/metrics` is served when not on `port`. */
+  metricsPort: number | undefined;
   redisUrl: string | undefined;
   /** Allowed browser origins; `"localhost"` allows any localhost origin (development). */
   corsOrigins: string[] | "localhost";
@@ -123,6 +136,8 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     cookieSecret: cookie.value,
     jwtExpiresIn: env.JWT_EXPIRES_IN,
     port: env.PORT,
+    host: env.HOST ?? (production ? "0.0.0.0" : "127.0.0.1"),
+    metricsPort: env.METRICS_PORT,
     redisUrl: env.REDIS_URL,
     corsOrigins: origins?.length ? origins : production ? [] : "localhost",
     logLevel: env.LOG_LEVEL,

@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+
 import { openDatabase } from "@causette/db";
 
 import { createApp } from "./app.ts";
@@ -30,11 +32,16 @@ if (db.embedded) logger.info({ dataDir: config.dataDir }, "no DB_URL: using the 
 
 const app = await createApp({ config, db, logger });
 app.server.on("error", (error: NodeJS.ErrnoException) => {
-  process.stderr.write(`Cannot listen on port ${config.port} (PORT): ${error.code ?? error.message}\n`);
+  process.stderr.write(
+    `Cannot listen on ${config.host} port ${config.port} (HOST, PORT): ${error.code ?? error.message}\n`,
+  );
   process.exit(1);
 });
-app.server.listen(config.port, () => {
-  logger.info({ port: config.port }, `Causette listening on http://localhost:${config.port}`);
+app.server.listen(config.port, config.host, () => {
+  const { address, port } = app.server.address() as AddressInfo;
+  const shown =
+    address === "0.0.0.0" || address === "::" ? "localhost" : address.includes(":") ? `[${address}]` : address;
+  logger.info({ host: address, port }, `Causette listening on http://${shown}:${port}`);
 });
 
 /** SIGTERM must end the process within 10 s: app.close() answers what it took within 8 s. */

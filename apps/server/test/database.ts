@@ -74,4 +74,16 @@ export async function createTestDatabase(serverUrl: string | undefined): Promise
   };
 }
 
+/** A new, empty database on the PostgreSQL at `serverUrl` (for a server that migrates it itself). */
+export async function createEmptyDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `causette_e_${randomBytes(6).toString("hex")}`;
+  await admin(serverUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
+  return {
+    url: withDatabase(serverUrl, name),
+    async drop() {
+      await admin(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
+
 export { startEmbeddedPostgres, withDatabase };

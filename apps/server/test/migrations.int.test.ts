@@ -156,6 +156,7 @@ function runMain(vars: string[]): Promise<{ code: number | null; stderr: string 
         process.execPath,
         "--import",
         "tsx",
+        "--conditions=@causette/source",
         "src/main.ts",
       ],
       {

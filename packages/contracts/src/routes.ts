@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { HealthSchema } from "./health.ts";
+import { HealthSchema, LivenessSchema, ReadinessSchema } from "./health.ts";
 import {
   ChangesInputSchema,
   MarkReadInputSchema,
@@ -331,6 +331,26 @@ export const restRoutes = {
     auth: false,
     tag: "system",
     summary: "Liveness and database readiness (503 when the database does not answer)",
+  },
+  "system.live": {
+    method: "get",
+    path: "/api/health/live",
+    input: NoInputSchema,
+    output: LivenessSchema,
+    status: 200,
+    auth: false,
+    tag: "system",
+    summary: "Liveness: the process answers (checks nothing else)",
+  },
+  "system.ready": {
+    method: "get",
+    path: "/api/health/ready",
+    input: NoInputSchema,
+    output: ReadinessSchema,
+    status: 200,
+    auth: false,
+    tag: "system",
+    summary: "Readiness: the database, and Redis when configured, answer (503 otherwise)",
   },
 } as const satisfies Record<string, RestRoute>;
 

@@ -20,6 +20,8 @@ import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 export interface Realtime {
   io: ChatServer;
   events: ChatEvents;
+  /** Whether the Redis clients that share events are connected; undefined without REDIS_URL. */
+  redisState(): "up" | "down" | undefined;
   /** Starts answering socket events with these services. */
   serve(services: Services): void;
   /** Refuses new events, waits for those in flight, then closes every socket so clients reconnect elsewhere. */
@@ -108,6 +110,10 @@ export async function createRealtime({ server, config, logger, pool }: RealtimeD
         void endRevoked(revocation);
         io.serverSideEmit("tokens_revoked", revocation);
       },
+    },
+    redisState() {
+      if (redisClients.length === 0) return undefined;
+      return redisClients.every((client) => client.isReady) ? "up" : "down";
     },
     serve(services) {
       const presence = createPresence(io, pool, logger);

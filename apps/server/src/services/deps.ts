@@ -52,6 +52,8 @@ export interface TokenRevocation {
 export interface ServiceDeps {
   pool: DatabasePool;
   ping(): Promise<boolean>;
+  /** Whether Redis is connected; undefined when no REDIS_URL is configured. */
+  redisState(): "up" | "down" | undefined;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
   limits: RateLimits;

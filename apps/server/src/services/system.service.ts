@@ -1,16 +1,26 @@
-import type { Health } from "@causette/contracts";
+import type { Health, Liveness, Readiness } from "@causette/contracts";
 
 import type { ServiceDeps } from "./deps.ts";
 
 export function createSystemService(deps: ServiceDeps) {
+  const uptime = () => Math.round((Date.now() - deps.startedAt) / 1000);
   return {
     async health(): Promise<Health> {
       const up = await deps.ping();
       return {
         status: up ? "ok" : "degraded",
         database: up ? "up" : "down",
-        uptime: Math.round((Date.now() - deps.startedAt) / 1000),
+        uptime: uptime(),
       };
+    },
+    live(): Liveness {
+      return { status: "ok", uptime: uptime() };
+    },
+    async ready(): Promise<Readiness> {
+      const database = (await deps.ping()) ? "up" : "down";
+      const redis = deps.redisState();
+      const ready = database === "up" && redis !== "down";
+      return { status: ready ? "ready" : "unavailable", database, ...(redis ? { redis } : {}) };
     },
   };
 }

@@ -1,0 +1,67 @@
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+
+import { ROOT_DIR } from "../src/env.ts";
+import { createEmptyDatabase } from "./database.ts";
+import { env, http } from "./harness.ts";
+import { exited, until } from "./processes.ts";
+
+const run = promisify(execFile);
+
+/**
+ * What an operator does: build, `pnpm deploy --prod` the server alone into a directory, and run it
+ * with plain `node` (no TypeScript loader, no dev dependencies), over a database it migrates itself.
+ */
+it("a production install of the server starts with node, migrates and serves", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "causette-deploy-"));
+  const database = env.dbUrl ? await createEmptyDatabase(env.dbUrl) : undefined;
+  try {
+    await run("pnpm", ["exec", "turbo", "run", "build", "--filter=@causette/server", "--output-logs=errors-only"], {
+      cwd: ROOT_DIR,
+    });
+    const app = join(dir, "app");
+    await run("pnpm", ["--filter", "@causette/server", "deploy", "--prod", app], { cwd: ROOT_DIR });
+    expect(existsSync(join(app, "dist/main.js"))).toBe(true);
+    expect(existsSync(join(app, "node_modules/tsx"))).toBe(false);
+    expect(existsSync(join(app, "node_modules/@causette/db/migrations/001_init.sql"))).toBe(true);
+
+    const child = spawn(process.execPath, ["dist/main.js"], {
+      cwd: app,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: {
+        // Production needs a real PostgreSQL; without one, `test` runs on the embedded database.
+        NODE_ENV: database ? "production" : "test",
+        ...(database ? { DB_URL: database.url } : { DATA_DIR: join(dir, "pglite") }),
+        JWT: "a-production-install-test-secret-0000000",
+        COOKIE: "a-production-install-cookie-secret-00000",
+        HOST: "127.0.0.1",
+        PORT: "0",
+      },
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await until(async () => /"msg":"Causette listening/.test(output), 30_000, "the deployed server to listen");
+      const port = Number(/"port":(\d+)/.exec(output.split("\n").find((l) => l.includes("listening"))!)![1]);
+      const api = http(`http://127.0.0.1:${port}`);
+      expect(await api.get("/api/health/ready")).toMatchObject({ status: 200, body: { status: "ready" } });
+      const signUp = await api.post("/api/user", {
+        username: "deployed",
+        email: "d@example.com",
+        password: "correct horse",
+      });
+      expect(signUp.status).toBe(201);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited(child)).toBe(0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await database?.drop();
+  }
+}, 180_000);
