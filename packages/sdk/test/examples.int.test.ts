@@ -24,10 +24,14 @@ it("the quickstart runs after the README's curl example, and again, without an e
   });
   expect(curl.status).toBe(201);
   for (let i = 0; i < 2; i += 1) {
-    const { stdout, stderr } = await run(process.execPath, ["--conditions=@causette/source", "--import", "tsx", "examples/quickstart.ts", server.url], {
-      cwd: SDK_DIR,
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["--conditions=@causette/source", "--import", "tsx", "examples/quickstart.ts", server.url],
+      {
+        cwd: SDK_DIR,
+        timeout: 60_000,
+      },
+    );
     expect(stderr).toBe("");
     expect(stdout).toContain("Bonjour Bob");
     expect(stdout).toMatch(/BAD_REQUEST 400/);
