@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server as HttpServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import cookieParser from "cookie-parser";
 import cors from "cors";
@@ -10,11 +13,14 @@ import type { Database } from "@causette/db";
 import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer, type TokenClaims } from "./auth/tokens.ts";
-import { DEFAULT_MAX_GROUP_MEMBERS, type Config } from "./env.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES, type Config } from "./env.ts";
 import { AppError, toAppError } from "./errors.ts";
+import { createDiskStore } from "./files/disk-store.ts";
+import type { FileStore } from "./files/file-store.ts";
 import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
 import { createDraining } from "./http/draining.ts";
+import { mountFileRoutes } from "./http/file-routes.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { securityHeaders } from "./http/security-headers.ts";
@@ -35,9 +41,15 @@ export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
 > &
-  Partial<Pick<Config, "maxGroupMembers">> & {
+  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes">> & {
     /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
     redisKey?: string;
+    /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
+    uploadIdleTimeoutMs?: number;
+    /** How often uploads never attached (and files no message carries any more) are removed. Default 10 min. */
+    fileSweepIntervalMs?: number;
+    /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
+    clock?: () => number;
     /** Rate limits, over the defaults (tests and benchmarks set their own). */
     rateLimits?: Partial<RateLimitRules>;
   };
@@ -46,6 +58,8 @@ export interface AppDeps {
   config: AppConfig;
   db: Database;
   logger: Logger;
+  /** Where uploaded files' bytes live (files/stores.ts). Default: a temporary directory, removed at close. */
+  store?: FileStore;
   /** Where rate-limit counters live: memory by default; Redis to share them between nodes. */
   rateLimitStore?: RateLimitStore;
   /** Hashes and checks passwords (tests wrap it to count checks). */
@@ -64,6 +78,8 @@ export interface App {
 }
 
 const JSON_LIMIT = "64kb";
+const UPLOAD_IDLE_TIMEOUT_MS = 30_000;
+const FILE_SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Requests in flight at shutdown get this long to finish (SIGTERM must exit within 10 s). */
 const DRAIN_MS = 8_000;
 
@@ -73,7 +89,9 @@ export { LOAD_TEST_RATE_LIMITS } from "./limits/rate-limits.ts";
 export const MAX_BATCH_SIZE = 10;
 
 /** Builds the whole server (HTTP, tRPC, REST, socket.io) without listening. */
-export async function createApp({ config, db, logger, rateLimitStore, hasher }: AppDeps): Promise<App> {
+export async function createApp({ config, db, logger, ...deps }: AppDeps): Promise<App> {
+  const scratch = deps.store ? undefined : await mkdtemp(join(tmpdir(), "causette-files-"));
+  const store = deps.store ?? (await createDiskStore(scratch!));
   const tokens = createTokenIssuer(config.jwtSecret, config.jwtExpiresIn);
   const app = express();
   const server = createServer(app);
@@ -82,12 +100,14 @@ export async function createApp({ config, db, logger, rateLimitStore, hasher }: 
     pool: db.pool,
     ping: () => db.ping(),
     redisState: () => realtime.redisState(),
-    hasher: hasher ?? new PasswordHasher(),
+    hasher: deps.hasher ?? new PasswordHasher(),
     tokens,
-    limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, rateLimitStore),
+    limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, deps.rateLimitStore),
     events: realtime.events,
     startedAt: Date.now(),
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
+    store,
+    clock: config.clock ?? Date.now,
   });
   realtime.serve(services);
 
@@ -127,6 +147,19 @@ export async function createApp({ config, db, logger, rateLimitStore, hasher }: 
   app.use(cors(corsOptions(config.corsOrigins)));
   app.use(express.json({ limit: JSON_LIMIT }));
   app.use(cookieParser(config.cookieSecret));
+  mountFileRoutes(app, {
+    services,
+    store,
+    limits: {
+      maxBytes: config.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+      idleTimeoutMs: config.uploadIdleTimeoutMs ?? UPLOAD_IDLE_TIMEOUT_MS,
+    },
+    callerOf: async (req, res) => {
+      const session = await createContext(req, res).session();
+      return session && { userId: session.userId };
+    },
+    logger,
+  });
 
   app.use(
     "/trpc",
@@ -155,14 +188,20 @@ export async function createApp({ config, db, logger, rateLimitStore, hasher }: 
     sendError(res, transportError(error) ?? error, logger);
   });
 
+  const sweeper = setInterval(() => {
+    services.files.sweep().catch((error: unknown) => logger.error({ err: error }, "file sweep failed"));
+  }, config.fileSweepIntervalMs ?? FILE_SWEEP_INTERVAL_MS).unref();
+
   return {
     server,
     services,
     realtime,
     async close() {
+      clearInterval(sweeper);
       const http = draining.close(DRAIN_MS);
       await realtime.close();
       await http;
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
 }

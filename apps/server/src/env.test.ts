@@ -56,6 +56,11 @@ describe("parseEnv", () => {
     [{ DB_URL: "mysql://localhost/x" }, /^DB_URL: must be a postgres:\/\/ URL/],
     [{ REDIS_URL: "http://localhost" }, /^REDIS_URL: /],
     [{ JWT_EXPIRES_IN: "forever" }, /^JWT_EXPIRES_IN: /],
+    [{ MAX_UPLOAD_BYTES: "lots" }, /^MAX_UPLOAD_BYTES: /],
+    [{ MAX_UPLOAD_BYTES: "0" }, /^MAX_UPLOAD_BYTES: /],
+    [{ S3_BUCKET: "ab" }, /^S3_BUCKET: /],
+    [{ S3_BUCKET: "files", S3_ENDPOINT: "ftp://x" }, /^S3_ENDPOINT: /],
+    [{ S3_BUCKET: "files", S3_ACCESS_KEY_ID: "id" }, /^S3_SECRET_ACCESS_KEY: required/],
     [{ HOST: " " }, /^HOST: /],
     [{ METRICS_PORT: "web" }, /^METRICS_PORT: /],
     [{ MAX_GROUP_MEMBERS: "lots" }, /^MAX_GROUP_MEMBERS: /],
@@ -73,6 +78,36 @@ describe("parseEnv", () => {
     expect(
       parseEnv({ NODE_ENV: "production", DB_URL: "postgres://h/x", JWT: strong, COOKIE: strong }).corsOrigins,
     ).toEqual([]);
+  });
+
+  it("keeps files on disk under DATA_DIR by default, with a 25 MB upload limit", () => {
+    const config = parseEnv({ DATA_DIR: "/srv/causette" });
+    expect(config.storage).toEqual({ kind: "disk", dir: "/srv/causette/files" });
+    expect(config.dataDir).toBe("/srv/causette/pglite");
+    expect(config.maxUploadBytes).toBe(25 * 1024 * 1024);
+    expect(parseEnv({ MAX_UPLOAD_BYTES: "1048576" }).maxUploadBytes).toBe(1048576);
+  });
+
+  it("uses an S3-compatible bucket when S3_BUCKET is set", () => {
+    expect(
+      parseEnv({
+        S3_BUCKET: "causette-files",
+        S3_ENDPOINT: "http://127.0.0.1:9000",
+        S3_REGION: "eu-west-3",
+        S3_ACCESS_KEY_ID: "id",
+        S3_SECRET_ACCESS_KEY: "secret",
+      }).storage,
+    ).toEqual({
+      kind: "s3",
+      bucket: "causette-files",
+      endpoint: "http://127.0.0.1:9000",
+      region: "eu-west-3",
+      credentials: { accessKeyId: "id", secretAccessKey: "secret" },
+    });
+    expect(parseEnv({ S3_BUCKET: "causette-files" }).storage).toMatchObject({
+      region: "us-east-1",
+      credentials: undefined,
+    });
   });
 
   it("listens on loopback unless in production, where every interface is the default", () => {

@@ -15,6 +15,7 @@ export const ROOT_DIR = existsSync(`${REPOSITORY_ROOT}pnpm-workspace.yaml`) ? RE
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 
 export const DEFAULT_MAX_GROUP_MEMBERS = 10_000;
+export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 
 const optionalUrl = (protocols: RegExp, hint: string) =>
   z
@@ -46,13 +47,38 @@ const EnvSchema = z.object({
     .min(2)
     .max(1_000_000)
     .default(DEFAULT_MAX_GROUP_MEMBERS),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number({ error: "must be a number of bytes" })
+    .int("must be a whole number of bytes")
+    .positive("must be a positive number of bytes")
+    .default(DEFAULT_MAX_UPLOAD_BYTES),
+  S3_BUCKET: z.string().trim().min(3, "must be a bucket name of 3 or more characters").optional(),
+  S3_ENDPOINT: optionalUrl(/^https?$/, "http(s)://"),
+  S3_REGION: z.string().trim().min(1).default("us-east-1"),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
 });
+
+/** Where uploaded files live: under DATA_DIR, or in an S3-compatible bucket. */
+export type StorageConfig =
+  | { kind: "disk"; dir: string }
+  | {
+      kind: "s3";
+      bucket: string;
+      endpoint: string | undefined;
+      region: string;
+      /** Unset: the AWS SDK's default credential chain (instance roles, AWS_* variables). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
 
 export interface Config {
   nodeEnv: "development" | "production" | "test";
   production: boolean;
   dbUrl: string | undefined;
+  /** Where the embedded database keeps its files. */
   dataDir: string;
+  storage: StorageConfig;
+  maxUploadBytes: number;
   jwtSecret: string;
   cookieSecret: string;
   jwtExpiresIn: string;
@@ -99,6 +125,27 @@ function secret(
   return { value: randomBytes(32).toString("hex") };
 }
 
+/** Where files live; a half-configured S3 is a problem of the configuration, added to `problems`. */
+function storageOf(env: z.infer<typeof EnvSchema>, dataRoot: string, problems: string[]): StorageConfig {
+  if (!env.S3_BUCKET) return { kind: "disk", dir: `${dataRoot}/files` };
+  if (env.S3_ACCESS_KEY_ID && !env.S3_SECRET_ACCESS_KEY) {
+    problems.push("S3_SECRET_ACCESS_KEY: required with S3_ACCESS_KEY_ID");
+  }
+  if (env.S3_SECRET_ACCESS_KEY && !env.S3_ACCESS_KEY_ID) {
+    problems.push("S3_ACCESS_KEY_ID: required with S3_SECRET_ACCESS_KEY");
+  }
+  return {
+    kind: "s3",
+    bucket: env.S3_BUCKET,
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    credentials:
+      env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+        : undefined,
+  };
+}
+
 /** Parses the environment; throws one ConfigError naming every variable at fault. */
 export function parseEnv(source: Record<string, string | undefined>): Config {
   const parsed = EnvSchema.safeParse(source);
@@ -123,6 +170,8 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
   const jwt = secret("JWT", env.JWT, production, generated);
   const cookie = secret("COOKIE", env.COOKIE, production, generated);
   for (const checked of [jwt, cookie]) if (checked.problem) problems.push(checked.problem);
+  const dataRoot = env.DATA_DIR ?? `${ROOT_DIR}.data`;
+  const storage = storageOf(env, dataRoot, problems);
   if (problems.length > 0 || !jwt.value || !cookie.value) throw new ConfigError(problems);
   const origins = env.CORS_ORIGIN?.split(",")
     .map((o) => o.trim())
@@ -131,7 +180,9 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     nodeEnv: env.NODE_ENV,
     production,
     dbUrl,
-    dataDir: env.DATA_DIR ?? `${ROOT_DIR}.data/pglite`,
+    dataDir: `${dataRoot}/pglite`,
+    storage,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
     jwtSecret: jwt.value,
     cookieSecret: cookie.value,
     jwtExpiresIn: env.JWT_EXPIRES_IN,

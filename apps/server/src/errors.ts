@@ -31,6 +31,10 @@ export function badRequest(path: string, message: string): AppError {
   return new AppError("BAD_REQUEST", describeIssues(issues), { issues });
 }
 
+export function signInFirst(): AppError {
+  return new AppError("UNAUTHORIZED", "Sign in first: send the token as a Bearer header or the login cookie");
+}
+
 function isErrorCode(code: string): code is ErrorCode {
   return (ERROR_CODES as readonly string[]).includes(code);
 }

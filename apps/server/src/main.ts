@@ -4,6 +4,7 @@ import { openDatabase } from "@causette/db";
 
 import { createApp } from "./app.ts";
 import { ConfigError, loadEnv, type Config } from "./env.ts";
+import { createFileStore } from "./files/stores.ts";
 import { createLogger } from "./logger.ts";
 
 function configOrExit(): Config {
@@ -30,7 +31,12 @@ const db = await openDatabase({ url: config.dbUrl, dataDir: config.dataDir }).ca
 });
 if (db.embedded) logger.info({ dataDir: config.dataDir }, "no DB_URL: using the embedded PostgreSQL (PGlite)");
 
-const app = await createApp({ config, db, logger });
+const store = await createFileStore(config.storage).catch((error: unknown) => {
+  const reason = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Cannot open the file store (DATA_DIR): ${reason}\n`);
+  process.exit(1);
+});
+const app = await createApp({ config, db, logger, store });
 app.server.on("error", (error: NodeJS.ErrnoException) => {
   process.stderr.write(
     `Cannot listen on ${config.host} port ${config.port} (HOST, PORT): ${error.code ?? error.message}\n`,

@@ -8,6 +8,7 @@ import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette
 
 import { createApp, LOAD_TEST_RATE_LIMITS, type App, type AppConfig, type AppDeps } from "../src/app.ts";
 import { loadEnv } from "../src/env.ts";
+import type { FileStore } from "../src/files/file-store.ts";
 import { createLogger } from "../src/logger.ts";
 import type { AppRouter } from "../src/trpc/routers/_app.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
@@ -37,7 +38,10 @@ export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
 
 /** Starts the real app on a free port, over its own fresh database. */
 export async function startServer(
-  options: { config?: Partial<AppConfig>; db?: TestDatabase } & Pick<AppDeps, "hasher" | "rateLimitStore"> = {},
+  options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore } & Pick<
+    AppDeps,
+    "hasher" | "rateLimitStore"
+  > = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase(env.dbUrl));
   const config = testConfig(options.config);
@@ -45,6 +49,7 @@ export async function startServer(
     config,
     db,
     logger: createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
+    ...(options.store ? { store: options.store } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
   });

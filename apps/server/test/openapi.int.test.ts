@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 
-import { MessageSchema, restRoutes, RoomSchema, type RestRoute } from "@causette/contracts";
+import { fileRoutes, FileSchema, MessageSchema, restRoutes, RoomSchema, type RestRoute } from "@causette/contracts";
 
 import { http, startServer, type TestServer } from "./harness.ts";
 
@@ -59,7 +59,20 @@ describe("GET /api/openapi.json", () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops as object).map((m) => `${m} ${path}`),
     );
-    expect(documented.sort()).toEqual(routes.map(([, r]) => `${r.method} ${openApiPath(r.path)}`).sort());
+    const tables = [...routes.map(([, r]) => r), ...Object.values(fileRoutes)];
+    expect(documented.sort()).toEqual(tables.map((r) => `${r.method} ${openApiPath(r.path)}`).sort());
+  });
+
+  it("documents the upload as multipart with one part `file`, answering a File", () => {
+    const upload = doc.paths["/api/files"].post;
+    expect(upload.requestBody.content["multipart/form-data"].schema).toMatchObject({
+      required: ["file"],
+      properties: { file: { type: "string", format: "binary" } },
+    });
+    expect(upload.responses["201"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/File" });
+    expect(Object.keys(doc.components.schemas.File.properties).sort()).toEqual(Object.keys(FileSchema.shape).sort());
+    expect(Object.keys(upload.responses)).toEqual(expect.arrayContaining(["400", "401", "408", "413", "415"]));
+    expect(doc.paths["/api/files/{id}"].get.responses).toHaveProperty("206");
   });
 
   it("the message and room schemas carry every field, and the send body requires roomId and message", () => {

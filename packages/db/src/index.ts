@@ -11,3 +11,4 @@ export * from "./queries/rooms.ts";
 export * from "./queries/messages.ts";
 export * from "./queries/members.ts";
 export * from "./queries/receipts.ts";
+export * from "./queries/files.ts";

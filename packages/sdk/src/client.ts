@@ -1,4 +1,5 @@
 import { ChatError } from "./errors.ts";
+import { createFiles } from "./files.ts";
 import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
 import type { ChatClient, ChatClientOptions } from "./types.ts";
@@ -110,6 +111,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       changes,
       markRead,
     },
+    files: createFiles({ url, token: getToken, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     realtime,
     system: {
       health: () => call((t, signal) => t.system.health.query(undefined, { signal })),

@@ -1,5 +1,6 @@
 export { createChatClient } from "./client.ts";
 export { ChatError, type ChatErrorCode, type ChatErrorOptions } from "./errors.ts";
+export type { FilesApi, UploadOptions, UploadProgress, UploadSource } from "./files.ts";
 export type {
   AuthApi,
   ChatClient,

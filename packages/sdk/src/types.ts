@@ -24,6 +24,7 @@ import type {
 } from "@causette/contracts";
 
 import type { ChatError } from "./errors.ts";
+import type { FilesApi } from "./files.ts";
 
 /** A WebSocket constructor, for platforms without a global one (or to supply your own). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => object;
@@ -152,6 +153,8 @@ export interface ChatClient {
   users: UsersApi;
   rooms: RoomsApi;
   messages: MessagesApi;
+  /** Uploads and downloads (`/api/files`): attach an upload's id to a send's `attachments`. */
+  files: FilesApi;
   realtime: RealtimeApi;
   system: SystemApi;
 }

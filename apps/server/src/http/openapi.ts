@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { ErrorBodySchema, restRoutes, type RestRoute } from "@causette/contracts";
+import { ErrorBodySchema, fileRoutes, FileSchema, restRoutes, UPLOAD_FIELD, type RestRoute } from "@causette/contracts";
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
 
@@ -82,7 +82,79 @@ function operationOf(name: string, route: RestRoute, components: Record<string, 
   };
 }
 
-/** The OpenAPI 3.1 document, generated from the contract's route table. */
+const FILE_ID_PARAMETER = { name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
+const FILE_SECURITY = [{ bearer: [] }, { cookie: [] }];
+
+/** The streaming file routes (served outside tRPC: see http/file-routes.ts), from their own table. */
+function fileOperations(components: Record<string, unknown>) {
+  const file = schemaOf(FileSchema, "output", components);
+  const binary = (description: string) => ({
+    description,
+    content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+  });
+  const readErrors = {
+    400: errorResponse("`id` is not a file id"),
+    401: errorResponse("No valid token"),
+    404: errorResponse("No such file, or not yours to see"),
+  };
+  return {
+    [fileRoutes.upload.path]: {
+      post: {
+        operationId: "file.upload",
+        summary: fileRoutes.upload.summary,
+        tags: ["file"],
+        security: FILE_SECURITY,
+        requestBody: {
+          required: true,
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                required: [UPLOAD_FIELD],
+                properties: { [UPLOAD_FIELD]: { type: "string", format: "binary" } },
+              },
+            },
+          },
+        },
+        responses: {
+          201: { description: "Stored", content: { "application/json": { schema: file } } },
+          400: errorResponse("No part `file`, an empty file, another part, or a malformed or cut body"),
+          401: errorResponse("No valid token"),
+          408: errorResponse("The client stopped sending before the end"),
+          413: errorResponse("The file is over MAX_UPLOAD_BYTES"),
+          415: errorResponse("The body is not multipart/form-data"),
+        },
+      },
+    },
+    [fileRoutes.download.path.replace(":id", "{id}")]: {
+      get: {
+        operationId: "file.download",
+        summary: fileRoutes.download.summary,
+        tags: ["file"],
+        security: FILE_SECURITY,
+        parameters: [FILE_ID_PARAMETER, { name: "Range", in: "header", required: false, schema: { type: "string" } }],
+        responses: {
+          200: binary("The whole file, with its sniffed content-type and as an attachment"),
+          206: binary("The requested byte range"),
+          ...readErrors,
+          416: { description: "The range starts past the end of the file" },
+        },
+      },
+    },
+    [fileRoutes.thumbnail.path.replace(":id", "{id}")]: {
+      get: {
+        operationId: "file.thumbnail",
+        summary: fileRoutes.thumbnail.summary,
+        tags: ["file"],
+        security: FILE_SECURITY,
+        parameters: [FILE_ID_PARAMETER],
+        responses: { 200: binary("A WebP image"), ...readErrors },
+      },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document, generated from the contract's route tables. */
 export function buildOpenApiDocument(): Record<string, unknown> {
   const components: Record<string, unknown> = {};
   schemaOf(ErrorBodySchema, "output", components);
@@ -92,6 +164,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     paths[path] ??= {};
     paths[path][route.method] = operationOf(name, route, components);
   }
+  Object.assign(paths, fileOperations(components));
   return {
     openapi: "3.1.0",
     info: {

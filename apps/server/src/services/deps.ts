@@ -3,6 +3,7 @@ import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 
 import type { PasswordHasher } from "../auth/passwords.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
+import type { FileStore } from "../files/file-store.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
 
 /** Who is calling: every service function but sign-up, log-in and health takes one. */
@@ -61,4 +62,8 @@ export interface ServiceDeps {
   startedAt: number;
   /** The most members a group may hold. */
   maxGroupMembers: number;
+  /** Where uploaded files' bytes live. */
+  store: FileStore;
+  /** The time, in ms since the epoch: tests move it to age uploads. */
+  clock(): number;
 }

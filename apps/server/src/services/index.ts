@@ -1,4 +1,5 @@
 import type { ServiceDeps } from "./deps.ts";
+import { createFileService } from "./file.service.ts";
 import { createMemberService } from "./member.service.ts";
 import { createMessageService } from "./message.service.ts";
 import { createRoomService } from "./room.service.ts";
@@ -15,6 +16,7 @@ export function createServices(deps: ServiceDeps) {
     rooms: createRoomService(deps, messages),
     members: createMemberService(deps, messages),
     messages,
+    files: createFileService(deps),
     system: createSystemService(deps),
   };
 }

@@ -1,7 +1,7 @@
 import { initTRPC } from "@trpc/server";
 import type { z } from "zod";
 
-import { AppError, toAppError, toErrorBody } from "../errors.ts";
+import { AppError, signInFirst, toAppError, toErrorBody } from "../errors.ts";
 import type { Context } from "./context.ts";
 
 const t = initTRPC.context<Context>().create({
