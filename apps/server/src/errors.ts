@@ -32,7 +32,10 @@ export function badRequest(path: string, message: string): AppError {
 }
 
 export function signInFirst(): AppError {
-  return new AppError("UNAUTHORIZED", "Sign in first: send the token as a Bearer header or the login cookie");
+  return new AppError(
+    "UNAUTHORIZED",
+    "Sign in first: send a valid token (not expired, not logged out) as a Bearer header or the login cookie",
+  );
 }
 
 function isErrorCode(code: string): code is ErrorCode {

@@ -38,12 +38,7 @@ export const publicProcedure = t.procedure.use(appErrors);
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const session = await ctx.session();
-  if (!session) {
-    throw new AppError(
-      "UNAUTHORIZED",
-      "Sign in first: send a valid token (not expired, not logged out) as a Bearer header or the login cookie",
-    );
-  }
+  if (!session) throw signInFirst();
   return next({ ctx: { ...ctx, session, caller: { userId: session.userId } } });
 });
 
