@@ -21,7 +21,9 @@ import { corsOptions } from "./http/cors.ts";
 import { mountDocs } from "./http/docs.ts";
 import { createDraining } from "./http/draining.ts";
 import { mountFileRoutes } from "./http/file-routes.ts";
+import { httpMetrics, metricsHandler } from "./http/metrics-endpoint.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
+import { requestLog } from "./http/request-log.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { sendError } from "./http/send-error.ts";
@@ -32,6 +34,7 @@ import {
   type RateLimitStore,
 } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import { createServices, type Services } from "./services/index.ts";
 import type { Context } from "./trpc/context.ts";
@@ -41,7 +44,7 @@ export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
 > &
-  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes">> & {
+  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort">> & {
     /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
     redisKey?: string;
     /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
@@ -70,6 +73,8 @@ export interface App {
   server: HttpServer;
   services: Services;
   realtime: Realtime;
+  /** Served at `/metrics` on this server, unless `metricsPort` is set (main.ts serves it there). */
+  metrics: Metrics;
   /**
    * Stops accepting connections, requests and socket events at once, answers what was taken, then
    * drops sockets (so they reconnect elsewhere) and idle connections; the database stays open.
@@ -95,7 +100,10 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   const tokens = createTokenIssuer(config.jwtSecret, config.jwtExpiresIn);
   const app = express();
   const server = createServer(app);
-  const realtime = await createRealtime({ server, config, logger, pool: db.pool });
+  const metrics = createMetrics();
+  const stopObservingQueries = db.observeQueries(metrics.query);
+  const realtime = await createRealtime({ server, config, logger, pool: db.pool, metrics });
+  metrics.watch({ pool: db.pool, redisState: () => realtime.redisState() });
   const services = createServices({
     pool: db.pool,
     ping: () => db.ping(),
@@ -105,6 +113,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, deps.rateLimitStore),
     events: realtime.events,
     startedAt: Date.now(),
+    onSendBatch: metrics.sendBatch,
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
     store,
     clock: config.clock ?? Date.now,
@@ -141,7 +150,10 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
 
   const draining = createDraining(server, logger);
   app.disable("x-powered-by");
+  app.use(httpMetrics(metrics));
+  app.use(requestLog(logger));
   app.use(draining.middleware);
+  if (config.metricsPort === undefined) app.get("/metrics", metricsHandler(metrics));
   app.set("trust proxy", "loopback");
   app.use(helmet(securityHeaders(config.production)));
   app.use(cors(corsOptions(config.corsOrigins)));
@@ -196,11 +208,14 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     server,
     services,
     realtime,
+    metrics,
     async close() {
       clearInterval(sweeper);
       const http = draining.close(DRAIN_MS);
       await realtime.close();
       await http;
+      stopObservingQueries();
+      metrics.close();
       if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };

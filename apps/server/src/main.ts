@@ -1,10 +1,13 @@
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import express from "express";
 
 import { openDatabase } from "@causette/db";
 
 import { createApp } from "./app.ts";
 import { ConfigError, loadEnv, type Config } from "./env.ts";
 import { createFileStore } from "./files/stores.ts";
+import { metricsHandler } from "./http/metrics-endpoint.ts";
 import { createLogger } from "./logger.ts";
 
 function configOrExit(): Config {
@@ -19,7 +22,7 @@ function configOrExit(): Config {
 }
 
 const config = configOrExit();
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, { pretty: config.nodeEnv === "development" });
 for (const name of config.generated) {
   logger.warn(`${name} is not set: using a random secret for this run (tokens will not survive a restart)`);
 }
@@ -37,18 +40,26 @@ const store = await createFileStore(config.storage).catch((error: unknown) => {
   process.exit(1);
 });
 const app = await createApp({ config, db, logger, store });
-app.server.on("error", (error: NodeJS.ErrnoException) => {
-  process.stderr.write(
-    `Cannot listen on ${config.host} port ${config.port} (HOST, PORT): ${error.code ?? error.message}\n`,
-  );
-  process.exit(1);
-});
-app.server.listen(config.port, config.host, () => {
-  const { address, port } = app.server.address() as AddressInfo;
-  const shown =
-    address === "0.0.0.0" || address === "::" ? "localhost" : address.includes(":") ? `[${address}]` : address;
-  logger.info({ host: address, port }, `Causette listening on http://${shown}:${port}`);
-});
+function listen(server: Server, port: number, variable: string, what: string) {
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    process.stderr.write(
+      `Cannot listen on ${config.host} port ${port} (HOST, ${variable}): ${error.code ?? error.message}\n`,
+    );
+    process.exit(1);
+  });
+  server.listen(port, config.host, () => {
+    const { address, port: bound } = server.address() as AddressInfo;
+    const shown =
+      address === "0.0.0.0" || address === "::" ? "localhost" : address.includes(":") ? `[${address}]` : address;
+    logger.info({ host: address, port: bound }, `${what} on http://${shown}:${bound}`);
+  });
+}
+
+listen(app.server, config.port, "PORT", "Causette listening");
+// Metrics on a port of their own, when asked: one a firewall can keep inside.
+const metricsServer =
+  config.metricsPort === undefined ? undefined : createServer(express().get("/metrics", metricsHandler(app.metrics)));
+if (metricsServer) listen(metricsServer, config.metricsPort!, "METRICS_PORT", "Metrics served");
 
 /** SIGTERM must end the process within 10 s: app.close() answers what it took within 8 s. */
 const EXIT_DEADLINE_MS = 9_500;
@@ -63,6 +74,7 @@ async function shutdown(signal: string) {
     logger.error("shutdown did not finish in time: exiting");
     process.exit(1);
   }, EXIT_DEADLINE_MS).unref();
+  metricsServer?.close();
   await app.close();
   // Every answer is out; a database that does not answer its goodbye does not hold the exit.
   await Promise.race([db.close(), new Promise((resolve) => setTimeout(resolve, DB_CLOSE_MS).unref())]);

@@ -9,7 +9,7 @@ import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette
 import { createApp, LOAD_TEST_RATE_LIMITS, type App, type AppConfig, type AppDeps } from "../src/app.ts";
 import { loadEnv } from "../src/env.ts";
 import type { FileStore } from "../src/files/file-store.ts";
-import { createLogger } from "../src/logger.ts";
+import { createLogger, type Logger } from "../src/logger.ts";
 import type { AppRouter } from "../src/trpc/routers/_app.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -38,7 +38,7 @@ export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
 
 /** Starts the real app on a free port, over its own fresh database. */
 export async function startServer(
-  options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore } & Pick<
+  options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore; logger?: Logger } & Pick<
     AppDeps,
     "hasher" | "rateLimitStore"
   > = {},
@@ -48,7 +48,7 @@ export async function startServer(
   const app = await createApp({
     config,
     db,
-    logger: createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
+    logger: options.logger ?? createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
     ...(options.store ? { store: options.store } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),

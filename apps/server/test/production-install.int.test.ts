@@ -41,14 +41,17 @@ it("a production install of the server starts with node, migrates and serves", a
         COOKIE: "a-production-install-cookie-secret-00000",
         HOST: "127.0.0.1",
         PORT: "0",
+        METRICS_PORT: "0",
       },
     });
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     try {
       await until(async () => /"msg":"Causette listening/.test(output), 30_000, "the deployed server to listen");
-      const port = Number(/"port":(\d+)/.exec(output.split("\n").find((l) => l.includes("listening"))!)![1]);
-      const api = http(`http://127.0.0.1:${port}`);
+      await until(async () => /"msg":"Metrics served/.test(output), 10_000, "the metrics port to listen");
+      const portOf = (msg: string) =>
+        Number(/"port":(\d+)/.exec(output.split("\n").find((line) => line.includes(msg))!)![1]);
+      const api = http(`http://127.0.0.1:${portOf("Causette listening")}`);
       expect(await api.get("/api/health/ready")).toMatchObject({ status: 200, body: { status: "ready" } });
       const signUp = await api.post("/api/user", {
         username: "deployed",
@@ -56,6 +59,12 @@ it("a production install of the server starts with node, migrates and serves", a
         password: "correct horse",
       });
       expect(signUp.status).toBe(201);
+      // METRICS_PORT: the metrics there, and not on the public port.
+      const metrics = await fetch(`http://127.0.0.1:${portOf("Metrics served")}/metrics`);
+      expect(await metrics.text()).toMatch(
+        /^causette_http_request_duration_seconds_count\{method="POST",route="\/api\/user",status="201"\} 1$/m,
+      );
+      expect((await api.get("/metrics")).status).toBe(404);
     } finally {
       child.kill("SIGTERM");
     }

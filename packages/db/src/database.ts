@@ -1,6 +1,6 @@
 import { startEmbeddedPostgres } from "./embedded.ts";
 import { migrate } from "./migrate.ts";
-import { createDatabasePool } from "./pool.ts";
+import { createDatabasePool, type QueryObserver } from "./pool.ts";
 import { sql, type DatabasePool } from "./slonik.ts";
 
 export interface DatabaseOptions {
@@ -17,6 +17,8 @@ export interface Database {
   pool: DatabasePool;
   url: string;
   embedded: boolean;
+  /** Calls `observer` after every query of the pool (for metrics); answers the function that stops it. */
+  observeQueries(observer: QueryObserver): () => void;
   /** True when a trivial query answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -25,10 +27,14 @@ export interface Database {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const embedded = options.url ? null : await startEmbeddedPostgres(options.dataDir);
   const url = options.url ?? embedded!.url;
+  const observers = new Set<QueryObserver>();
+  const onQuery: QueryObserver = (seconds, ok) => {
+    for (const observer of observers) observer(seconds, ok);
+  };
   let pool: DatabasePool;
   try {
     if (options.migrate !== false) await migrate(url);
-    pool = await createDatabasePool(url, { maxPoolSize: embedded ? 1 : options.maxPoolSize });
+    pool = await createDatabasePool(url, { maxPoolSize: embedded ? 1 : options.maxPoolSize, onQuery });
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -37,6 +43,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool,
     url,
     embedded: embedded !== null,
+    observeQueries(observer) {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {

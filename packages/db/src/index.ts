@@ -2,7 +2,7 @@ import "./polyfill.ts";
 
 export { openDatabase, type Database, type DatabaseOptions } from "./database.ts";
 export { migrate, loadMigrations, MigrationError, type Migration } from "./migrate.ts";
-export { createDatabasePool } from "./pool.ts";
+export { createDatabasePool, type QueryObserver } from "./pool.ts";
 export { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.ts";
 export { ConflictError } from "./errors.ts";
 export { sql, type DatabasePool, type CommonQueryMethods } from "./slonik.ts";

@@ -37,14 +37,34 @@ const typeParsers = [
   { name: "timestamptz", parse: timestamptzToIso },
 ];
 
+/** Told of every query once it has answered: how long it took, and whether it succeeded. */
+export type QueryObserver = (seconds: number, ok: boolean) => void;
+
+function timingInterceptor(observe: QueryObserver): Interceptor {
+  const seconds = (context: { queryInputTime: bigint | number }) =>
+    Number(process.hrtime.bigint() - BigInt(context.queryInputTime)) / 1e9;
+  return {
+    name: "causette-query-timing",
+    afterQueryExecution: (context) => {
+      observe(seconds(context), true);
+      return null;
+    },
+    queryExecutionError: (context) => {
+      observe(seconds(context), false);
+      return null;
+    },
+  };
+}
+
 export interface PoolOptions {
   /** One connection for the embedded database, which is a single session. */
   maxPoolSize?: number;
+  onQuery?: QueryObserver;
 }
 
 export function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
   return createPool(url, {
-    interceptors: [resultParserInterceptor],
+    interceptors: [resultParserInterceptor, ...(options.onQuery ? [timingInterceptor(options.onQuery)] : [])],
     typeParsers,
     maxPoolSize: options.maxPoolSize ?? 10,
     idleTimeout: options.maxPoolSize === 1 ? "DISABLE_TIMEOUT" : 10_000,

@@ -11,6 +11,7 @@ import { bearerToken, cookieToken } from "../auth/credentials.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { corsOptions } from "../http/cors.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
 import type { ChatEvents, Services, TokenRevocation } from "../services/index.ts";
 import { createBroadcaster } from "./broadcaster.ts";
 import { registerHandlers } from "./handlers.ts";
@@ -33,6 +34,7 @@ export interface RealtimeDeps {
   config: AppConfig;
   logger: Logger;
   pool: DatabasePool;
+  metrics: Metrics;
 }
 
 // A 4,000-character message is at most 16 KB of UTF-8; the rest is framing and other fields.
@@ -63,7 +65,7 @@ class Running {
   }
 }
 
-export async function createRealtime({ server, config, logger, pool }: RealtimeDeps): Promise<Realtime> {
+export async function createRealtime({ server, config, logger, pool, metrics }: RealtimeDeps): Promise<Realtime> {
   const cors = corsOptions(config.corsOrigins);
   const io: ChatServer = new Server(server, {
     maxHttpBufferSize: MAX_PACKET_BYTES,
@@ -137,6 +139,11 @@ export async function createRealtime({ server, config, logger, pool }: RealtimeD
       });
       io.on("connection", (socket) => {
         const userId = socket.data.userId;
+        metrics.socketOpened();
+        socket.onAny((event: string) => metrics.eventReceived(event));
+        socket.conn.on("packetCreate", (packet: { type: string; data?: unknown }) => {
+          if (packet.type === "message") metrics.packetSent(packet.data);
+        });
         void socket.join(userChannel(userId));
         // The token's expiry ends the socket, as it ends REST and tRPC access.
         const expiry = setTimeout(
@@ -148,6 +155,7 @@ export async function createRealtime({ server, config, logger, pool }: RealtimeD
         void presenceRunning.add(presence.connected(socket));
         // While closing, every socket drops to reconnect elsewhere: nobody is going offline.
         socket.on("disconnect", () => {
+          metrics.socketClosed();
           if (!closing) void presenceRunning.add(presence.disconnected(userId));
         });
       });

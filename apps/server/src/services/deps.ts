@@ -5,6 +5,7 @@ import type { PasswordHasher } from "../auth/passwords.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
 import type { FileStore } from "../files/file-store.ts";
 import type { RateLimits } from "../limits/rate-limits.ts";
+import type { BatchObserver } from "./send-batcher.ts";
 
 /** Who is calling: every service function but sign-up, log-in and health takes one. */
 export interface Caller {
@@ -60,6 +61,8 @@ export interface ServiceDeps {
   limits: RateLimits;
   events: ChatEvents;
   startedAt: number;
+  /** Told of each group-commit statement of sends (for metrics). */
+  onSendBatch?: BatchObserver;
   /** The most members a group may hold. */
   maxGroupMembers: number;
   /** Where uploaded files' bytes live. */

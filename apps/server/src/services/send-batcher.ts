@@ -16,7 +16,10 @@ interface Pending {
  * the next turn of the event loop, so it waits for nothing; under load the batches grow by
  * themselves. Each send still resolves only once its statement has committed.
  */
-export function createSendBatcher(pool: DatabasePool) {
+/** Told of each statement: how many sends it carried, and how many messages it stored. */
+export type BatchObserver = (size: number, stored: number) => void;
+
+export function createSendBatcher(pool: DatabasePool, observe: BatchObserver = () => {}) {
   const queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
@@ -31,7 +34,10 @@ export function createSendBatcher(pool: DatabasePool) {
         batch.map((p) => p.input),
       )
         .then(
-          (rows) => batch.forEach((p, i) => p.resolve(rows[i] ?? null)),
+          (rows) => {
+            observe(batch.length, rows.filter((row) => row !== null).length);
+            batch.forEach((p, i) => p.resolve(rows[i] ?? null));
+          },
           (error: unknown) => batch.forEach((p) => p.reject(error)),
         )
         .finally(() => {
