@@ -4,6 +4,7 @@ import { AppError, toAppError, toErrorBody } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Services } from "../services/index.ts";
 import { origin } from "./broadcaster.ts";
+import { TokenBucket } from "./token-bucket.ts";
 import { roomChannel, type ChatSocket } from "./types.ts";
 import { createTypingTracker } from "./typing.ts";
 
@@ -13,6 +14,10 @@ export interface HandlerDeps {
   /** Counts in-flight handlers so shutdown can wait for them; refuses new work once the server is closing. */
   track<T>(work: () => Promise<T>): Promise<T>;
 }
+
+// Beside the user's one budget (limits/rate-limits.ts, every surface), each socket's own burst
+// stays bounded too.
+const SOCKET_SEND_RATE = { perSecond: 20, burst: 40 };
 
 const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
 
@@ -24,6 +29,7 @@ const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
 export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   const caller = { userId: socket.data.userId };
   const typing = createTypingTracker(socket);
+  const socketSends = new TokenBucket(SOCKET_SEND_RATE.perSecond, SOCKET_SEND_RATE.burst);
   // One socket's events run one after another, in the order they were sent: a `send_message`
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
@@ -84,6 +90,11 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     if (sender !== undefined && sender !== caller.userId) {
       throw new AppError("FORBIDDEN", "sender: must be your own user id", {
         issues: [{ path: "sender", message: "must be your own user id" }],
+      });
+    }
+    if (!socketSends.take()) {
+      throw new AppError("TOO_MANY_REQUESTS", "Sending too fast on this socket: at most 20 messages a second", {
+        retryAfter: 1,
       });
     }
     typing.stop(input.roomId);
