@@ -34,16 +34,25 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
 
+  /** `atArrival` runs as the event arrives, before it waits its turn: it may refuse it by throwing. */
   function on<E extends keyof ClientToServerEvents, T>(
     event: E,
     handle: (payload: ReturnType<(typeof clientEventSchemas)[E]["parse"]>) => Promise<T>,
+    atArrival?: () => void,
   ) {
     socket.on(event, ((...args: unknown[]) => {
       // The ack is always the last argument: `emit(event, ack)` sends no payload at all.
       const last = args.at(-1);
       const reply = typeof last === "function" ? (last as (response: Ack<T>) => void) : undefined;
       const payloads = reply ? args.slice(0, -1) : args;
+      let refusal: unknown;
+      try {
+        atArrival?.();
+      } catch (error) {
+        refusal = error;
+      }
       const run = async () => {
+        if (refusal !== undefined) throw refusal;
         if (payloads.length > 1)
           throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
         const parsed = clientEventSchemas[event].safeParse(payloads[0]);
@@ -86,20 +95,26 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     return null;
   });
 
-  on("send_message", async ({ sender, ...input }) => {
-    if (sender !== undefined && sender !== caller.userId) {
-      throw new AppError("FORBIDDEN", "sender: must be your own user id", {
-        issues: [{ path: "sender", message: "must be your own user id" }],
-      });
-    }
-    if (!socketSends.take()) {
-      throw new AppError("TOO_MANY_REQUESTS", "Sending too fast on this socket: at most 20 messages a second", {
-        retryAfter: 1,
-      });
-    }
-    typing.stop(input.roomId);
-    return deps.services.messages.send(caller, input);
-  });
+  on(
+    "send_message",
+    async ({ sender, ...input }) => {
+      if (sender !== undefined && sender !== caller.userId) {
+        throw new AppError("FORBIDDEN", "sender: must be your own user id", {
+          issues: [{ path: "sender", message: "must be your own user id" }],
+        });
+      }
+      typing.stop(input.roomId);
+      return deps.services.messages.send(caller, input);
+    },
+    // Counted as sends arrive, not as their turn comes: a slow database does not refill the bucket mid-flood.
+    () => {
+      if (!socketSends.take()) {
+        throw new AppError("TOO_MANY_REQUESTS", "Sending too fast on this socket: at most 20 messages a second", {
+          retryAfter: 1,
+        });
+      }
+    },
+  );
 
   on("message_state", async ({ roomId, messageId, state }) => {
     const message = await deps.services.messages.setState(caller, { id: messageId, state }, roomId);
