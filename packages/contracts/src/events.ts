@@ -127,6 +127,12 @@ export interface SocketData {
   jti: string;
   /** When that token expires (unix seconds): the socket ends then. */
   expiresAt: number;
+  /**
+   * When the socket passed its (asynchronous) token check and joined its user channel: presence
+   * names a user's oldest socket by it (the handshake's own time can be older than an arrival that
+   * another socket already saw).
+   */
+  arrivedAt: number;
 }
 
 /**

@@ -132,6 +132,8 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
             socket.data.userId = session.userId;
             socket.data.jti = session.jti;
             socket.data.expiresAt = session.expiresAt;
+            // Joins its user channel right after this: presence orders a user's sockets by it.
+            socket.data.arrivedAt = Date.now();
             next();
           },
           (error: unknown) => next(new Error(toAppError(error).code)),
