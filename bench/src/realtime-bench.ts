@@ -8,19 +8,23 @@
  *
  * Every parameter has a flag (see `options` below); --smoke makes a run of a few seconds.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import jwt from "jsonwebtoken";
 import pg from "pg";
-import { io as ioClient, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 
-import { migrate } from "@causette/db";
-
-import type { ChildMessage, ParentMessage } from "./realtime-servers.ts";
+import {
+  benchToken,
+  connectClient,
+  freshDatabase,
+  inBatches,
+  sleep,
+  startChild,
+  type Child,
+  type Kind,
+} from "./children.ts";
 import { machineLine, percentile } from "./stats.ts";
 
 const { values: flags } = parseArgs({
@@ -51,7 +55,6 @@ const cfg = {
   idle: Number(flags.idle ?? (smoke ? 100 : 10_000)),
   pool: Number(flags.pool),
 };
-type Kind = "causette" | "relay" | "naive";
 
 const SATURATED_P99_MS = 250;
 const secret = randomBytes(32).toString("hex");
@@ -62,25 +65,12 @@ dbUrl.pathname = `/${cfg.database}`;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Database: a fresh one per run, migrated, with users and rooms written directly (no argon2).
 
 async function prepareDatabase(users: number) {
-  const admin = new pg.Client({ connectionString: serverUrl.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${cfg.database}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${cfg.database}"`);
-  await admin.end();
-  await migrate(dbUrl.toString());
-  const client = new pg.Client({ connectionString: dbUrl.toString() });
-  await client.connect();
-  await client.query(
-    `INSERT INTO users (username, email, password_hash)
-     SELECT 'bench' || g, 'bench' || g || '@example.com', 'not-a-hash' FROM generate_series(1, $1) g`,
-    [users],
-  );
+  const client = await freshDatabase(serverUrl, dbUrl, users);
   // Room k is between users 2k-1 and 2k.
   await client.query(`INSERT INTO rooms (user_low, user_high) SELECT 2 * g - 1, 2 * g FROM generate_series(1, $1) g`, [
     cfg.rooms,
@@ -134,85 +124,12 @@ function postgresCpuS(): number {
 const CLOCK_TICKS = 100;
 
 // As the server signs them: a token id (log-out revokes by it) and the user's token generation.
-const tokenOf = (userId: number) =>
-  jwt.sign({ gen: 0 }, secret, { algorithm: "HS256", subject: String(userId), jwtid: randomUUID(), expiresIn: "1h" });
+const tokenOf = (userId: number) => benchToken(secret, userId);
 
-// ---------------------------------------------------------------------------------------------
-// The server under test, in a child process.
-
-interface Child {
-  url: string;
-  ask<T extends ChildMessage["type"]>(message: ParentMessage, answer: T): Promise<Extract<ChildMessage, { type: T }>>;
-  stop(): Promise<void>;
-}
-
-async function startChild(kind: Kind): Promise<Child> {
-  const file = fileURLToPath(new URL("./realtime-servers.ts", import.meta.url));
-  const child: ChildProcess = fork(
-    file,
-    ["--kind", kind, "--db", dbUrl.toString(), "--secret", secret, "--pool", String(cfg.pool)],
-    {
-      execArgv: [...process.execArgv, "--expose-gc"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    },
-  );
-  const next = <T extends ChildMessage["type"]>(type: T) =>
-    new Promise<Extract<ChildMessage, { type: T }>>((resolve, reject) => {
-      const onMessage = (message: ChildMessage) => {
-        if (message.type !== type) return;
-        child.off("message", onMessage);
-        child.off("exit", onExit);
-        resolve(message as Extract<ChildMessage, { type: T }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`${kind} server exited (${code})`));
-      child.on("message", onMessage);
-      child.once("exit", onExit);
-    });
-  const ready = await next("ready");
-  return {
-    url: `http://127.0.0.1:${ready.port}`,
-    ask(message, answer) {
-      const reply = next(answer);
-      child.send(message);
-      return reply;
-    },
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.send({ type: "stop" } satisfies ParentMessage);
-      await Promise.race([exited, sleep(5000)]);
-      child.kill();
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Clients.
-
+const serverOptions = () => ({ dbUrl: dbUrl.toString(), secret, pool: cfg.pool });
 type Client = Socket;
-
-function connect(url: string, userId: number, kind: Kind): Promise<Client> {
-  const socket = ioClient(url, {
-    transports: ["websocket"],
-    reconnection: false,
-    forceNew: true,
-    auth: kind === "causette" ? { token: tokenOf(userId) } : {},
-  });
-  return new Promise((resolve, reject) => {
-    socket.once("connect", () => resolve(socket));
-    socket.once("connect_error", (error) => {
-      socket.disconnect();
-      reject(error);
-    });
-  });
-}
-
-async function inBatches<T>(count: number, size: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let start = 0; start < count; start += size) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - start) }, (_, j) => make(start + j)))));
-  }
-  return out;
-}
+const connect = (url: string, userId: number, kind: Kind): Promise<Client> =>
+  connectClient(url, kind === "causette" ? tokenOf(userId) : null);
 
 interface Member {
   socket: Client;
@@ -359,7 +276,7 @@ const row = (r: LevelResult) =>
 
 async function loadTarget(kind: Kind): Promise<{ steady: LevelResult; ramp: LevelResult[]; max: number }> {
   progress(`${kind}: starting the server`);
-  const child = await startChild(kind);
+  const child = await startChild(kind, serverOptions());
   const before = await countStored(kind);
   progress(`${kind}: connecting ${cfg.rooms * 2} sockets`);
   const members = await connectRooms(child.url, kind);
@@ -386,7 +303,7 @@ async function loadTarget(kind: Kind): Promise<{ steady: LevelResult; ramp: Leve
 }
 
 async function idleSockets(count: number) {
-  const child = await startChild("causette");
+  const child = await startChild("causette", serverOptions());
   const base = await child.ask({ type: "gc" }, "gc");
   let errors = 0;
   const eld = monitorEventLoopDelay({ resolution: 10 });

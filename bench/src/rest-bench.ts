@@ -201,9 +201,9 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
   // the other rooms. Versions count per room; all but each room's last 3 messages are read.
   // "bonjour" is in about 17% of the messages; "zygomatique" is rare (added below).
   await pool.query(sql.unsafe`
-    INSERT INTO messages (room_id, sender_id, body, state, version, created_at)
+    INSERT INTO messages (room_id, sender_id, body, state, version, seq, created_at)
     SELECT s.room_id, CASE WHEN s.rn % 2 = 0 THEN r.user_low ELSE r.user_high END, s.body,
-      CASE WHEN s.rn > s.cnt - 3 THEN 'ok' ELSE 'lu' END, s.rn, s.ts
+      CASE WHEN s.rn > s.cnt - 3 THEN 'ok' ELSE 'lu' END, s.rn, s.rn, s.ts
     FROM (
       SELECT g, room_id, body, ts,
         row_number() OVER (PARTITION BY room_id ORDER BY g) AS rn,
@@ -227,9 +227,18 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
        OR id IN (SELECT id FROM messages WHERE room_id = ${busyRoom} ORDER BY id LIMIT 1 OFFSET ${Math.floor((M * busyPercent) / 200)})
        OR id % ${Math.max(1000, Math.floor(M / 5))} = 17`);
   await pool.query(sql.unsafe`
-    UPDATE rooms r SET version = s.cnt, last_message_id = s.mx, last_activity_at = s.ts
+    UPDATE rooms r SET version = s.cnt, message_seq = s.cnt, last_message_id = s.mx, last_activity_at = s.ts
     FROM (SELECT room_id, count(*) AS cnt, max(id) AS mx, max(created_at) AS ts FROM messages GROUP BY room_id) AS s
     WHERE r.id = s.room_id`);
+  // Receipts as cursors: both members read all but the room's last 3 messages.
+  await pool.query(sql.unsafe`
+    UPDATE room_members me SET read_id = c.id, delivered_id = c.id, read_seq = c.seq,
+      own_after_read = (SELECT count(*) FROM messages m WHERE m.room_id = me.room_id AND m.sender_id = me.user_id AND m.id > c.id)
+    FROM (
+      SELECT r.id AS room_id, coalesce(x.id, 0) AS id, coalesce(x.seq, 0) AS seq FROM rooms r
+      LEFT JOIN LATERAL (SELECT id, seq FROM messages m WHERE m.room_id = r.id ORDER BY id DESC OFFSET 3 LIMIT 1) x ON true
+    ) c
+    WHERE me.room_id = c.room_id`);
   await pool.query(sql.unsafe`VACUUM ANALYZE messages`).catch(() => pool.query(sql.unsafe`ANALYZE messages`));
   await pool.query(sql.unsafe`ANALYZE rooms`);
   await pool.query(sql.unsafe`ANALYZE room_members`);

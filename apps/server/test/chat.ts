@@ -20,6 +20,29 @@ export async function createPair(server: TestServer, names: [string, string] = [
   return { a, b, room: res.body };
 }
 
+/** A group created by `owner` with `members`, named "Crew" unless `extra` says otherwise. */
+export async function createGroup(
+  owner: TestUser,
+  members: TestUser[],
+  extra: Record<string, unknown> = {},
+): Promise<Room> {
+  const res = await owner.api.post<Room>("/api/room/", {
+    name: "Crew",
+    participants: members.map((m) => m.user.id),
+    ...extra,
+  });
+  if (res.status !== 201) throw new Error(`group create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Four new users: a group's owner and three others. */
+export async function groupCast(server: TestServer) {
+  const [owner, ana, bob, cid] = await Promise.all(
+    ["owner", "ana", "bob", "cid"].map((name) => signUp(server.url, name)),
+  );
+  return { owner: owner!, ana: ana!, bob: bob!, cid: cid! };
+}
+
 /** Sends a message and fails loudly when the send did not answer 201. */
 export async function send(user: TestUser, roomId: number, message: string, clientId?: string): Promise<Message> {
   const res = await user.api.post<Message>("/api/chat/", { roomId, message, ...(clientId ? { clientId } : {}) });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Changes, Member, Message, PublicRoom, Receipt, Room } from "@causette/contracts";
 
-import { insertUsers, send } from "./chat.ts";
+import { createGroup, groupCast, insertUsers, send } from "./chat.ts";
 import { signUp, startServer, trpcClient, type TestServer, type TestUser } from "./harness.ts";
 
 let server: TestServer;
@@ -13,24 +13,11 @@ let cid: TestUser;
 
 beforeAll(async () => {
   server = await startServer({ config: { maxGroupMembers: 8 } });
-  [owner, ana, bob, cid] = await Promise.all([
-    signUp(server.url, "owner"),
-    signUp(server.url, "ana"),
-    signUp(server.url, "bob"),
-    signUp(server.url, "cid"),
-  ]);
+  ({ owner, ana, bob, cid } = await groupCast(server));
 });
 afterAll(() => server.close());
 
-async function group(members: TestUser[], extra: Record<string, unknown> = {}): Promise<Room> {
-  const res = await owner.api.post<Room>("/api/room/", {
-    name: "Team",
-    participants: members.map((m) => m.user.id),
-    ...extra,
-  });
-  if (res.status !== 201) throw new Error(`group create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const group = (members: TestUser[], extra: Record<string, unknown> = {}) => createGroup(owner, members, extra);
 
 const roomOf = async (user: TestUser, id: number) => (await user.api.get<Room>(`/api/room/${id}`)).body;
 const stateOf = async (user: TestUser, m: Message) =>

@@ -1,8 +1,19 @@
+import { randomBytes } from "node:crypto";
 import { expect } from "vitest";
 
 import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 
-import { connectSocket, nextEvent, signUp, type ClientSocket, type TestUser } from "./harness.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+import {
+  connectSocket,
+  env,
+  nextEvent,
+  signUp,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from "./harness.ts";
 
 export interface Pair {
   ana: TestUser;
@@ -77,4 +88,14 @@ export async function pairJoined(url: string): Promise<{ p: Pair; ana: ClientSoc
 /** Asserts that no `event` reaches the socket within `ms`. */
 export async function expectSilence(socket: ClientSocket, event: keyof ServerToClientEvents, ms = 300): Promise<void> {
   await expect(nextEvent(socket, event, ms)).rejects.toThrow(/no .* within/);
+}
+
+/** Two server nodes over one fresh database, sharing events through the Redis at REDIS_URL. */
+export async function startTwoNodes(): Promise<{ db: TestDatabase; node1: TestServer; node2: TestServer }> {
+  const db = await createTestDatabase(env.dbUrl);
+  // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
+  const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
+  const node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+  const node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+  return { db, node1, node2 };
 }

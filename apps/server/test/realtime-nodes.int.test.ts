@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Message } from "@causette/contracts";
 
-import { createTestDatabase, type TestDatabase } from "./database.ts";
-import { connectSocket, env, nextEvent, signUp, startServer, trpcClient, type TestServer } from "./harness.ts";
-import { call, eventually, expectSilence, joined, pair, record, sleep } from "./realtime-helpers.ts";
+import type { TestDatabase } from "./database.ts";
+import { connectSocket, env, nextEvent, signUp, trpcClient, type TestServer } from "./harness.ts";
+import { call, eventually, expectSilence, joined, pair, record, sleep, startTwoNodes } from "./realtime-helpers.ts";
 
 if (!env.redisUrl) {
   process.stdout.write("realtime-nodes: skipped, REDIS_URL is unset (two nodes need a real Redis to share events)\n");
@@ -17,11 +16,7 @@ describe.skipIf(!env.redisUrl)("two server nodes over one database, through Redi
   let node2: TestServer;
 
   beforeAll(async () => {
-    db = await createTestDatabase(env.dbUrl);
-    // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
-    const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
-    node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
-    node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
+    ({ db, node1, node2 } = await startTwoNodes());
   });
   afterAll(async () => {
     await node1?.close();

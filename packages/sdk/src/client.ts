@@ -2,6 +2,7 @@ import { ChatError } from "./errors.ts";
 import { createFiles } from "./files.ts";
 import { createHttp, newClientId } from "./http.ts";
 import { createRealtime } from "./realtime.ts";
+import { tokenSubject } from "./token.ts";
 import type { ChatClient, ChatClientOptions } from "./types.ts";
 
 function isAbsoluteUrl(value: string): boolean {
@@ -52,8 +53,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     ...(options.transports ? { transports: options.transports } : {}),
     async baseline(roomId) {
-      const room = (await call((t, signal) => t.room.list.query(undefined, { signal }))).find((r) => r.id === roomId);
-      if (!room) throw new ChatError("NOT_FOUND", `No room with id ${roomId}`);
+      const room = await call((t, signal) => t.room.get.query({ id: roomId }, { signal }));
       return {
         version: room.version,
         maxMessageId: room.lastMessage?.id ?? 0,
@@ -93,7 +93,25 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     rooms: {
       create: (input) => call((t, signal) => t.room.create.mutate(input, { signal })),
-      list: () => call((t, signal) => t.room.list.query(undefined, { signal })),
+      createGroup: (input) => call((t, signal) => t.room.create.mutate(input, { signal })),
+      list: (input = {}) => call((t, signal) => t.room.list.query(input, { signal })),
+      get: (id) => call((t, signal) => t.room.get.query({ id }, { signal })),
+      update: (input) => call((t, signal) => t.room.update.mutate(input, { signal })),
+      async leave(id) {
+        const userId = tokenSubject(token);
+        if (userId === null) throw new ChatError("UNAUTHORIZED", "Log in first");
+        await call((t, signal) => t.room.removeMember.mutate({ id, userId }, { signal }));
+      },
+      discover: (input = {}) => call((t, signal) => t.room.discover.query(input, { signal })),
+      join: (id) => call((t, signal) => t.room.join.mutate({ id }, { signal })),
+      members: {
+        list: (input) => call((t, signal) => t.room.listMembers.query(input, { signal })),
+        add: (input) => call((t, signal) => t.room.addMembers.mutate(input, { signal })),
+        async remove(input) {
+          await call((t, signal) => t.room.removeMember.mutate(input, { signal }));
+        },
+        setRole: (input) => call((t, signal) => t.room.setMemberRole.mutate(input, { signal })),
+      },
       changes,
       markRead,
     },
@@ -108,6 +126,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       setState: (input) => call((t, signal) => t.message.setState.mutate(input, { signal })),
       delete: (id) => call((t, signal) => t.message.delete.mutate({ id }, { signal })),
       search: (input) => call((t, signal) => t.message.search.query(input, { signal })),
+      receipts: (id) => call((t, signal) => t.message.receipts.query({ id }, { signal })),
       changes,
       markRead,
     },

@@ -6,6 +6,7 @@ export type {
   ChatClient,
   ChatClientOptions,
   LifecycleEvents,
+  MembersApi,
   MessagesApi,
   RealtimeApi,
   RealtimeEventName,

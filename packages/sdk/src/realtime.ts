@@ -5,6 +5,7 @@ import {
   HANDSHAKE_UNAUTHORIZED,
   type Ack,
   type ClientToServerEvents,
+  type MemberLeftEvent,
   type Message,
   type ServerToClientEvents,
 } from "@causette/contracts";
@@ -12,6 +13,7 @@ import {
 import { ChatError, fromErrorBody, toChatError } from "./errors.ts";
 import { newClientId, retry } from "./http.ts";
 import { RoomTracker, type RoomBaseline, type TrackedEvent } from "./room-tracker.ts";
+import { tokenSubject } from "./token.ts";
 import type { RealtimeApi, RealtimeEventName, RealtimeEvents, WebSocketConstructor } from "./types.ts";
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -36,7 +38,7 @@ interface JoinedRoom {
 }
 
 const TRACKED = ["receive_message", "message_updated", "message_deleted", "message_state_update"] as const;
-const PASSED_THROUGH = ["typing", "presence", "room_created"] as const;
+const PASSED_THROUGH = ["typing", "presence", "room_created", "room_updated", "member_joined", "read_marker"] as const;
 
 /** A transport that opens sockets with the constructor the app gave. */
 function transportFor(Ctor: WebSocketConstructor) {
@@ -81,6 +83,18 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
       return;
     }
     if (room.tracker!.accept(item)) deliver(item);
+  }
+
+  /** The room is no longer this user's: stop following it and tell the app, once. */
+  function dropRoom(roomId: number, reason: MemberLeftEvent["reason"]): void {
+    if (!rooms.delete(roomId)) return;
+    emit("room_removed", { roomId, reason });
+  }
+
+  /** A member left: the app hears it; when it is this user, the room stops here. */
+  function memberLeft(event: MemberLeftEvent): void {
+    emit("member_left", event);
+    if (event.userId === tokenSubject(options.token())) dropRoom(event.roomId, event.reason);
   }
 
   function release(room: JoinedRoom): void {
@@ -139,6 +153,15 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     if (connection !== epoch || rooms.get(roomId) !== room) return;
     const missed = room.tracker.catchUp(changes);
     for (const item of missed) deliver(item);
+    // Membership changes missed while away, as the live events would have told them.
+    for (const change of changes.members ?? []) {
+      if (change.status === "member") {
+        emit("member_joined", { roomId, user: change.user, role: change.role!, version: change.version });
+      } else {
+        memberLeft({ roomId, userId: change.user.id, reason: change.status, version: change.version });
+      }
+    }
+    if (!rooms.has(roomId)) return;
     release(room);
     emit("synced", { roomId, version: room.tracker.version, missed: missed.length });
   }
@@ -156,7 +179,8 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
           const chatError = toChatError(error);
           // A room we may no longer see is forgotten; anything else keeps it for the next reconnect.
           // A room never established (its join was in flight) is dropped too: join it again.
-          if (chatError.code === "NOT_FOUND" || chatError.code === "FORBIDDEN" || !room.tracker) rooms.delete(roomId);
+          if (chatError.code === "NOT_FOUND" || chatError.code === "FORBIDDEN") dropRoom(roomId, "removed");
+          else if (!room.tracker) rooms.delete(roomId);
           else release(room);
           emit("error", chatError);
         }
@@ -206,6 +230,7 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     for (const event of TRACKED) {
       s.on(event, ((payload: TrackedEvent["payload"]) => incoming({ event, payload } as TrackedEvent)) as never);
     }
+    s.on("member_left", memberLeft);
     for (const event of PASSED_THROUGH) {
       s.on(event, ((payload: never) => (emit as (e: string, p: unknown) => void)(event, payload)) as never);
     }

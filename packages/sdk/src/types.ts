@@ -1,18 +1,29 @@
 import type {
   Changes,
   ChangesInput,
+  GroupCreateInput,
   Health,
   LoginInput,
   LoginOutput,
   MarkReadInput,
+  Member,
+  MemberListInput,
+  MemberRefInput,
+  MembersAddInput,
+  MemberSetRoleInput,
   Message,
   MessageEditInput,
   MessageListInput,
   MessageSearchInput,
   MessageSetStateInput,
+  PublicRoom,
+  PublicRoomListInput,
+  Receipt,
   RegisterInput,
   Room,
   RoomCreateInput,
+  RoomListInput,
+  RoomUpdateInput,
   SendMessageInput,
   ServerToClientEvents,
   SocketMessageState,
@@ -80,14 +91,38 @@ export interface UsersApi {
   get(id: number): Promise<User>;
 }
 
+export interface MembersApi {
+  /** A page of the room's members by user id (`after` a user id; `limit` default 100, max 500). */
+  list(input: MemberListInput): Promise<Member[]>;
+  /** Adds users to a group (owner or admin); answers those who were not members yet. */
+  add(input: MembersAddInput): Promise<Member[]>;
+  /** Removes a member (owner or admin; nobody removes the owner). */
+  remove(input: MemberRefInput): Promise<void>;
+  /** Makes a member an admin or an admin a member (owner only). */
+  setRole(input: MemberSetRoleInput): Promise<Member>;
+}
+
 export interface RoomsApi {
-  /** The private room with `participant`: created, or the existing one. */
+  /** `{ participant }`: the direct room of the pair, created or existing; `{ name, participants }`: a new group. */
   create(input: RoomCreateInput): Promise<Room>;
-  /** The caller's rooms, most recent activity first. */
-  list(): Promise<Room[]>;
+  /** A new group the caller owns, with `participants` as members. */
+  createGroup(input: GroupCreateInput): Promise<Room>;
+  /** The caller's rooms, most recent activity first; page with `limit` and `before` (a room id). */
+  list(input?: RoomListInput): Promise<Room[]>;
+  /** One of the caller's rooms. */
+  get(id: number): Promise<Room>;
+  /** Renames a group or changes its topic or visibility (owner or admin). */
+  update(input: RoomUpdateInput): Promise<Room>;
+  /** Leaves a group (an owner hands it to the oldest admin, else the oldest member). */
+  leave(id: number): Promise<void>;
+  /** Public groups the caller can join; `search` matches name and topic. */
+  discover(input?: PublicRoomListInput): Promise<PublicRoom[]>;
+  /** Joins a public group. */
+  join(id: number): Promise<Room>;
+  members: MembersApi;
   /** Every message changed in the room after version `since`, and the room's current version. */
   changes(input: ChangesInput): Promise<Changes>;
-  /** Marks `messageId` and every earlier message from the other participant `lu`. */
+  /** Marks `messageId` and every earlier message from the other members read. */
   markRead(input: MarkReadInput): Promise<Message>;
 }
 
@@ -101,6 +136,8 @@ export interface MessagesApi {
   /** Leaves a tombstone (`deletedAt` set, text emptied) and answers it. */
   delete(id: number): Promise<Message>;
   search(input: MessageSearchInput): Promise<Message[]>;
+  /** How far each other member got with the message: `[{ userId, state }]`. */
+  receipts(id: number): Promise<Receipt[]>;
   /** Same as `rooms.changes`. */
   changes(input: ChangesInput): Promise<Changes>;
   /** Same as `rooms.markRead`. */
@@ -117,6 +154,11 @@ export interface LifecycleEvents {
   error: (error: ChatError) => void;
   /** A joined room caught up after a reconnect: `missed` events were delivered, up to `version`. */
   synced: (info: { roomId: number; version: number; missed: number }) => void;
+  /**
+   * This user is no longer in a room the SDK had joined (they left, were removed, or the room was
+   * found gone on a reconnect): the SDK stopped following it. Drop it from the app's state.
+   */
+  room_removed: (info: { roomId: number; reason: "left" | "removed" }) => void;
 }
 
 /** Every event `realtime.on` takes: the server's events, typed from the contracts, and the SDK's own. */

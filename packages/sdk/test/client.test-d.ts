@@ -44,6 +44,29 @@ describe("the SDK's types are the server's", () => {
     expectTypeOf<Result<ChatClient["system"]["health"]>>().toEqualTypeOf<Out["system"]["health"]>();
   });
 
+  it("types the group procedures and events from the server's", () => {
+    expectTypeOf<Result<ChatClient["rooms"]["createGroup"]>>().toEqualTypeOf<Out["room"]["create"]>();
+    expectTypeOf<Result<ChatClient["rooms"]["get"]>>().toEqualTypeOf<Out["room"]["get"]>();
+    expectTypeOf<Arg<ChatClient["rooms"]["update"]>>().toEqualTypeOf<In["room"]["update"]>();
+    expectTypeOf<Result<ChatClient["rooms"]["update"]>>().toEqualTypeOf<Out["room"]["update"]>();
+    expectTypeOf<Result<ChatClient["rooms"]["discover"]>>().toEqualTypeOf<Out["room"]["discover"]>();
+    expectTypeOf<Result<ChatClient["rooms"]["join"]>>().toEqualTypeOf<Out["room"]["join"]>();
+    expectTypeOf<Arg<ChatClient["rooms"]["members"]["list"]>>().toEqualTypeOf<In["room"]["listMembers"]>();
+    expectTypeOf<Result<ChatClient["rooms"]["members"]["list"]>>().toEqualTypeOf<Out["room"]["listMembers"]>();
+    expectTypeOf<Arg<ChatClient["rooms"]["members"]["add"]>>().toEqualTypeOf<In["room"]["addMembers"]>();
+    expectTypeOf<Arg<ChatClient["rooms"]["members"]["setRole"]>>().toEqualTypeOf<In["room"]["setMemberRole"]>();
+    expectTypeOf<Result<ChatClient["messages"]["receipts"]>>().toEqualTypeOf<Out["message"]["receipts"]>();
+    chat.realtime.on("member_left", (event) => {
+      expectTypeOf(event.reason).toEqualTypeOf<"left" | "removed">();
+    });
+    chat.realtime.on("read_marker", (marker) => {
+      expectTypeOf(marker.lastReadId).toEqualTypeOf<number>();
+    });
+    chat.realtime.on("room_removed", (info) => {
+      expectTypeOf(info).toEqualTypeOf<{ roomId: number; reason: "left" | "removed" }>();
+    });
+  });
+
   it("answers the contracts' types", () => {
     expectTypeOf(chat.messages.send).returns.resolves.toEqualTypeOf<Message>();
     expectTypeOf(chat.rooms.create).returns.resolves.toEqualTypeOf<Room>();
