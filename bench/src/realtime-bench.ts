@@ -89,11 +89,11 @@ async function countStored(kind: Kind): Promise<number> {
   if (kind === "relay") return Number.NaN;
   const client = new pg.Client({ connectionString: dbUrl.toString() });
   await client.connect();
-  const { rows } = await client.query(
+  const { rows } = await client.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM ${kind === "naive" ? "naive_messages" : "messages"}`,
   );
   await client.end();
-  return rows[0].n as number;
+  return rows[0]!.n;
 }
 
 /**

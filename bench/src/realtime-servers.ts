@@ -64,11 +64,11 @@ function startRelay(withInsert: boolean) {
         try {
           let stored: Record<string, unknown> = { roomId: data.roomId, sender: data.sender, message: data.message };
           if (pool) {
-            const { rows } = await pool.query(
+            const { rows } = await pool.query<{ id: number; created_at: Date }>(
               "INSERT INTO naive_messages (room_id, sender_id, body) VALUES ($1, $2, $3) RETURNING id, created_at",
               [data.roomId, data.sender ?? 0, data.message],
             );
-            stored = { ...stored, id: rows[0].id, createdAt: rows[0].created_at };
+            stored = { ...stored, id: rows[0]!.id, createdAt: rows[0]!.created_at };
           }
           socket.to(`room:${data.roomId}`).emit("receive_message", stored);
           ack?.({ ok: true, data: stored });

@@ -86,7 +86,7 @@ async function admin(url: string, statement: string) {
   }
 }
 
-async function openBenchDatabase(): Promise<{ db: Database; label: string; dispose(): Promise<void> }> {
+async function openBenchDatabase(): Promise<{ db: Database; label: string; dispose: () => Promise<void> }> {
   if (!serverUrl) {
     const db = await openDatabase({});
     return {
@@ -95,7 +95,7 @@ async function openBenchDatabase(): Promise<{ db: Database; label: string; dispo
       dispose: () => db.close(),
     };
   }
-  const name = flags.database!;
+  const name = flags.database;
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error("--database must be a plain lower-case identifier");
   await admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin(serverUrl, `CREATE DATABASE "${name}"`);

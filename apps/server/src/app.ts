@@ -10,10 +10,11 @@ import helmet from "helmet";
 
 import type { Database } from "@causette/db";
 
+import type { AppConfig } from "./app-config.ts";
 import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer, type TokenClaims } from "./auth/tokens.ts";
-import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES, type Config } from "./env.ts";
+import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES } from "./env.ts";
 import { AppError, toAppError } from "./errors.ts";
 import { createDiskStore } from "./files/disk-store.ts";
 import type { FileStore } from "./files/file-store.ts";
@@ -40,22 +41,7 @@ import { createServices, type Services } from "./services/index.ts";
 import type { Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/routers/_app.ts";
 
-export type AppConfig = Pick<
-  Config,
-  "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
-> &
-  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort">> & {
-    /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
-    redisKey?: string;
-    /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
-    uploadIdleTimeoutMs?: number;
-    /** How often uploads never attached (and files no message carries any more) are removed. Default 10 min. */
-    fileSweepIntervalMs?: number;
-    /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
-    clock?: () => number;
-    /** Rate limits, over the defaults (tests and benchmarks set their own). */
-    rateLimits?: Partial<RateLimitRules>;
-  };
+export type { AppConfig } from "./app-config.ts";
 
 export interface AppDeps {
   config: AppConfig;
@@ -113,7 +99,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, deps.rateLimitStore),
     events: realtime.events,
     startedAt: Date.now(),
-    onSendBatch: metrics.sendBatch,
+    onSendBatch: (size, stored) => metrics.sendBatch(size, stored),
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
     store,
     clock: config.clock ?? Date.now,

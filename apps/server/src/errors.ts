@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 
 import {
@@ -38,7 +37,7 @@ export function signInFirst(): AppError {
   );
 }
 
-function isErrorCode(code: string): code is ErrorCode {
+export function isErrorCode(code: string): code is ErrorCode {
   return (ERROR_CODES as readonly string[]).includes(code);
 }
 
@@ -47,25 +46,21 @@ function fromZod(error: z.core.$ZodError): AppError {
   return new AppError("BAD_REQUEST", describeIssues(issues), { issues });
 }
 
+/** The fixed INTERNAL_SERVER_ERROR a client sees for an unexpected failure; `internal` keeps it for the log. */
+export function internalError(original: unknown): AppError & { internal: unknown } {
+  return Object.assign(new AppError("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE), { internal: original });
+}
+
 /**
  * Any thrown value, as the AppError a client may see. Unknown errors become a fixed
- * INTERNAL_SERVER_ERROR; `internal` is set so the caller logs the original.
+ * INTERNAL_SERVER_ERROR; `internal` is set so the caller logs the original. (The tRPC layer
+ * unwraps its own errors first: see trpc/errors.ts.)
  */
 export function toAppError(error: unknown): AppError & { internal?: unknown } {
   if (error instanceof AppError) return error;
   if (error instanceof z.core.$ZodError) return fromZod(error);
   if (error instanceof ConflictError) return new AppError("CONFLICT", "Already exists");
-  if (error instanceof TRPCError) {
-    if (error.cause instanceof AppError) return error.cause;
-    if (error.cause instanceof z.core.$ZodError) return fromZod(error.cause);
-    if (error.cause instanceof ConflictError) return new AppError("CONFLICT", "Already exists");
-    if (error.code === "PARSE_ERROR") return new AppError("BAD_REQUEST", error.message);
-    if (error.code !== "INTERNAL_SERVER_ERROR" && isErrorCode(error.code)) {
-      return new AppError(error.code, error.message);
-    }
-    return Object.assign(new AppError("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE), { internal: error.cause ?? error });
-  }
-  return Object.assign(new AppError("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE), { internal: error });
+  return internalError(error);
 }
 
 export function toErrorBody(error: AppError): ErrorBody {

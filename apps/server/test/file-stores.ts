@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
@@ -31,7 +30,7 @@ export async function s3TestStore(): Promise<TestStore> {
     directory: dir,
     configureBuckets: [{ name: BUCKET, configs: [] }],
   });
-  const { port } = (await server.run()) as AddressInfo;
+  const { port } = await server.run();
   const store = createS3Store({
     kind: "s3",
     bucket: BUCKET,

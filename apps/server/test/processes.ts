@@ -45,8 +45,8 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
     },
   );
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  await until(async () => output.includes("Ready to accept connections"), 10_000, "private redis-server");
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await until(() => Promise.resolve(output.includes("Ready to accept connections")), 10_000, "private redis-server");
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

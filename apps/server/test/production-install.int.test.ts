@@ -45,10 +45,14 @@ it("a production install of the server starts with node, migrates and serves", a
       },
     });
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await until(async () => /"msg":"Causette listening/.test(output), 30_000, "the deployed server to listen");
-      await until(async () => /"msg":"Metrics served/.test(output), 10_000, "the metrics port to listen");
+      await until(
+        () => Promise.resolve(/"msg":"Causette listening/.test(output)),
+        30_000,
+        "the deployed server to listen",
+      );
+      await until(() => Promise.resolve(/"msg":"Metrics served/.test(output)), 10_000, "the metrics port to listen");
       const portOf = (msg: string) =>
         Number(/"port":(\d+)/.exec(output.split("\n").find((line) => line.includes(msg))!)![1]);
       const api = http(`http://127.0.0.1:${portOf("Causette listening")}`);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 
 import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 
@@ -88,6 +88,30 @@ export async function pairJoined(url: string): Promise<{ p: Pair; ana: ClientSoc
 /** Asserts that no `event` reaches the socket within `ms`. */
 export async function expectSilence(socket: ClientSocket, event: keyof ServerToClientEvents, ms = 300): Promise<void> {
   await expect(nextEvent(socket, event, ms)).rejects.toThrow(/no .* within/);
+}
+
+/** A server of the test file's own: started before its tests, closed after them. */
+export function useServer(): { readonly url: string } {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.close());
+  return {
+    get url() {
+      if (!server) throw new Error("The server starts in beforeAll: read its url inside a test or a hook");
+      return server.url;
+    },
+  };
+}
+
+/** Two users in a room with a joined socket each, and Eve: connected, but in no room of theirs. */
+export async function pairJoinedAndOutsider(
+  url: string,
+): Promise<{ p: Pair; ana: ClientSocket; bob: ClientSocket; eve: { user: TestUser; socket: ClientSocket } }> {
+  const { p, ana, bob } = await pairJoined(url);
+  const user = await signUp(url, "eve");
+  return { p, ana, bob, eve: { user, socket: await connectSocket(url, user.token) } };
 }
 
 /** Two server nodes over one fresh database, sharing events through the Redis at REDIS_URL. */

@@ -120,7 +120,7 @@ describe.skipIf(!env.redisUrl)("two server nodes over one database, through Redi
         connectSocket(node2.url, p.ana.token),
       ]);
       await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]));
-      await Promise.all([tab1, tab2].map((tab) => tab.disconnect()));
+      for (const tab of [tab1, tab2]) tab.disconnect();
       await eventually(() => expect(seen.at(-1)).toEqual({ userId: p.ana.user.id, online: false }));
       bob.disconnect();
     }

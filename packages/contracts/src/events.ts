@@ -4,16 +4,12 @@ import { ErrorBodySchema } from "./errors.ts";
 import { ClientIdSchema, MessageSchema, MessageStateSchema, MessageTextSchema } from "./message.ts";
 import { IdSchema } from "./primitives.ts";
 import {
+  ChangesSchema,
   MemberChangeEventSchema,
   MemberLeftEventSchema,
   ReadMarkerSchema,
   RoomSchema,
   RoomUpdatedEventSchema,
-  type ChangesSchema,
-  type MemberChangeEvent,
-  type MemberLeftEvent,
-  type ReadMarker,
-  type RoomUpdatedEvent,
 } from "./room.ts";
 
 // Client -> server payloads. `join_room` takes the bare room id, as the seed's client sends it.
@@ -66,32 +62,10 @@ export const ackSchema = <T extends z.ZodType>(data: T) =>
 export type Ack<T = null> = { ok: true; data: T } | { ok: false; error: z.infer<typeof ErrorBodySchema>["error"] };
 export type AckCallback<T = null> = (response: Ack<T>) => void;
 
-type Message = z.infer<typeof MessageSchema>;
-
-export interface ClientToServerEvents {
-  join_room: (room: RoomRef, ack?: AckCallback) => void;
-  leave_room: (room: RoomRef, ack?: AckCallback) => void;
-  send_message: (payload: SocketSendMessage, ack?: AckCallback<Message>) => void;
-  message_state: (payload: SocketMessageState, ack?: AckCallback<Message>) => void;
-  typing: (payload: TypingInput, ack?: AckCallback) => void;
-  sync: (payload: SyncInput, ack?: AckCallback<z.infer<typeof ChangesSchema>>) => void;
-}
-
-export interface ServerToClientEvents {
-  receive_message: (message: Message) => void;
-  message_state_update: (update: MessageStateUpdate) => void;
-  message_updated: (message: Message) => void;
-  message_deleted: (message: Message) => void;
-  typing: (event: TypingEvent) => void;
-  presence: (event: PresenceEvent) => void;
-  room_created: (room: z.infer<typeof RoomSchema>) => void;
-  room_updated: (event: RoomUpdatedEvent) => void;
-  member_joined: (event: MemberChangeEvent) => void;
-  member_left: (event: MemberLeftEvent) => void;
-  read_marker: (marker: ReadMarker) => void;
-}
-
-/** Payload schemas by event, for the server's validation and for clients that want them. */
+/**
+ * Every socket event, declared once: its payload schema here, its acknowledgement's data in
+ * `clientEventAckSchemas`; the event interfaces below are derived from these maps. Client -> server:
+ */
 export const clientEventSchemas = {
   join_room: RoomRefSchema,
   leave_room: RoomRefSchema,
@@ -99,8 +73,19 @@ export const clientEventSchemas = {
   message_state: SocketMessageStateSchema,
   typing: TypingInputSchema,
   sync: SyncInputSchema,
-} as const satisfies Record<keyof ClientToServerEvents, z.ZodType>;
+} as const;
 
+/** What each client event's acknowledgement carries when it succeeds (`{ ok: true, data }`). */
+export const clientEventAckSchemas = {
+  join_room: z.null(),
+  leave_room: z.null(),
+  send_message: MessageSchema,
+  message_state: MessageSchema,
+  typing: z.null(),
+  sync: ChangesSchema,
+} as const satisfies Record<ClientEventName, z.ZodType>;
+
+/** Server -> client payloads. */
 export const serverEventSchemas = {
   receive_message: MessageSchema,
   message_state_update: MessageStateUpdateSchema,
@@ -113,7 +98,21 @@ export const serverEventSchemas = {
   member_joined: MemberChangeEventSchema,
   member_left: MemberLeftEventSchema,
   read_marker: ReadMarkerSchema,
-} as const satisfies Record<keyof ServerToClientEvents, z.ZodType>;
+} as const;
+
+export type ClientEventName = keyof typeof clientEventSchemas;
+export type ServerEventName = keyof typeof serverEventSchemas;
+export type ClientEventPayload<E extends ClientEventName> = z.infer<(typeof clientEventSchemas)[E]>;
+export type ClientEventResult<E extends ClientEventName> = z.infer<(typeof clientEventAckSchemas)[E]>;
+export type ServerEventPayload<E extends ServerEventName> = z.infer<(typeof serverEventSchemas)[E]>;
+
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: ClientEventPayload<E>, ack?: AckCallback<ClientEventResult<E>>) => void;
+};
+
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerEventPayload<E>) => void;
+};
 
 // Nothing travels between server nodes but the adapter's own traffic.
 /** Between server nodes: log-out revoked a token (`jti`) or every token of a user. */

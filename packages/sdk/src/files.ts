@@ -129,7 +129,12 @@ function uploadWithXhr(url: string, token: string | null, body: Blob, name: stri
       answerOf(response).then(resolve, reject);
     };
     xhr.onerror = () => reject(new ChatError("NETWORK", "Could not reach the server", { status: 0 }));
-    xhr.onabort = () => reject(options.signal?.reason ?? new ChatError("NETWORK", "The upload was aborted"));
+    xhr.onabort = () =>
+      reject(
+        options.signal?.reason instanceof Error
+          ? options.signal.reason
+          : new ChatError("NETWORK", "The upload was aborted"),
+      );
     options.signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     const form = new FormData();
     form.append(UPLOAD_FIELD, body, name);

@@ -193,7 +193,9 @@ describe("failures without an answer", () => {
 
   it("is TIMEOUT when the server does not answer in time", async () => {
     const hanging: typeof fetch = (_input, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason as Error)),
+      );
     const chat = createChatClient({ url: server.url, fetch: hanging, timeout: 100 });
     expect(await rejection(chat.users.list())).toMatchObject({ code: "TIMEOUT", status: 0 });
   });

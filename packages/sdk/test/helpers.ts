@@ -95,6 +95,10 @@ export async function until(check: () => boolean, ms = 5_000, what = "condition"
 
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The URL a `fetch` was called with. */
+export const urlOf = (input: string | URL | Request) =>
+  typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+
 /**
  * A network the test can cut: WebSockets opened through it fail while it is down, and cutting it
  * kills those open, as a dropped connection would. `dropNextAck` swallows the next acknowledgement

@@ -148,7 +148,10 @@ describe("the packed SDK", () => {
     );
     expect(
       files.filter(
-        (f) => !f.startsWith("package/dist/") && f !== "package/package.json" && !/^package\/README\.md$/i.test(f),
+        (f) =>
+          !f.startsWith("package/dist/") &&
+          f !== "package/package.json" &&
+          !/^package\/(README|LICENSE|CHANGELOG)(\.md)?$/i.test(f),
       ),
     ).toEqual([]);
     // The contracts and the router types are bundled: nothing of ours is left to install.

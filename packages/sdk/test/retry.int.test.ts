@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "@causette/server/test-harness";
 
 import type { Room } from "../src/index.ts";
-import { FlakyNetwork, sdkUser, twoInARoom, type SdkUser } from "./helpers.ts";
+import { FlakyNetwork, sdkUser, twoInARoom, urlOf, type SdkUser } from "./helpers.ts";
 
 let server: TestServer;
 let ana: SdkUser;
@@ -21,16 +21,16 @@ describe("a send whose answer is lost", () => {
     let lost = 0;
     // The first send reaches the server, which stores the message; its answer never comes back.
     const flaky: typeof fetch = async (input, init) => {
-      const url = String(input);
+      const url = urlOf(input);
       if (!url.includes("message.send")) return fetch(input, init);
-      sendBodies.push(String(init?.body));
+      sendBodies.push(typeof init?.body === "string" ? init.body : "");
       if (sendBodies.length > 1) return fetch(input, init);
       const { signal, ...rest } = init ?? {};
       const response = await fetch(input, rest);
       expect(response.status).toBe(200);
       lost += 1;
       return new Promise<Response>((_resolve, reject) =>
-        signal?.addEventListener("abort", () => reject(signal.reason)),
+        signal?.addEventListener("abort", () => reject(signal.reason as Error)),
       );
     };
     const chat = ana.chat;
@@ -56,12 +56,12 @@ describe("a send whose answer is lost", () => {
   it("over HTTP: gives up with TIMEOUT after the last retry, still one message stored", async () => {
     let attempts = 0;
     const black: typeof fetch = async (input, init) => {
-      if (!String(input).includes("message.send")) return fetch(input, init);
+      if (!urlOf(input).includes("message.send")) return fetch(input, init);
       attempts += 1;
       const { signal, ...rest } = init ?? {};
       await fetch(input, rest);
       return new Promise<Response>((_resolve, reject) =>
-        signal?.addEventListener("abort", () => reject(signal.reason)),
+        signal?.addEventListener("abort", () => reject(signal.reason as Error)),
       );
     };
     const { createChatClient } = await import("../src/index.ts");

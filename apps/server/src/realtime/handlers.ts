@@ -1,4 +1,13 @@
-import { clientEventSchemas, type Ack, type ClientToServerEvents, type RoomRef } from "@causette/contracts";
+import type { z } from "zod";
+
+import {
+  clientEventSchemas,
+  type AckCallback,
+  type ClientEventName,
+  type ClientEventPayload,
+  type ClientEventResult,
+  type RoomRef,
+} from "@causette/contracts";
 
 import { AppError, toAppError, toErrorBody } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -15,9 +24,10 @@ export interface HandlerDeps {
   track<T>(work: () => Promise<T>): Promise<T>;
 }
 
-// Beside the user's one budget (limits/rate-limits.ts, every surface), each socket's own burst
-// stays bounded too.
-const SOCKET_SEND_RATE = { perSecond: 20, burst: 40 };
+const SEND_RATE = { perSecond: 20, burst: 40 };
+
+/** The contract's schemas, typed per event so that a handler's payload follows its event. */
+const payloadSchemas: { [E in ClientEventName]: z.ZodType<ClientEventPayload<E>> } = clientEventSchemas;
 
 const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
 
@@ -29,35 +39,29 @@ const roomIdOf = (ref: RoomRef) => (typeof ref === "number" ? ref : ref.roomId);
 export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   const caller = { userId: socket.data.userId };
   const typing = createTypingTracker(socket);
-  const socketSends = new TokenBucket(SOCKET_SEND_RATE.perSecond, SOCKET_SEND_RATE.burst);
+  const sends = new TokenBucket(SEND_RATE.perSecond, SEND_RATE.burst);
   // One socket's events run one after another, in the order they were sent: a `send_message`
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
 
-  /** `atArrival` runs as the event arrives, before it waits its turn: it may refuse it by throwing. */
-  function on<E extends keyof ClientToServerEvents, T>(
+  function on<E extends ClientEventName>(
     event: E,
-    handle: (payload: ReturnType<(typeof clientEventSchemas)[E]["parse"]>) => Promise<T>,
-    atArrival?: () => void,
+    handle: (payload: ClientEventPayload<E>, arrivedAt: number) => ClientEventResult<E> | Promise<ClientEventResult<E>>,
   ) {
-    socket.on(event, ((...args: unknown[]) => {
+    const name: ClientEventName = event;
+    socket.on(name, (...args: unknown[]) => {
+      // Rates count events as the client sent them, however long the ones before took to handle.
+      const arrivedAt = Date.now();
       // The ack is always the last argument: `emit(event, ack)` sends no payload at all.
       const last = args.at(-1);
-      const reply = typeof last === "function" ? (last as (response: Ack<T>) => void) : undefined;
+      const reply = typeof last === "function" ? (last as AckCallback<ClientEventResult<E>>) : undefined;
       const payloads = reply ? args.slice(0, -1) : args;
-      let refusal: unknown;
-      try {
-        atArrival?.();
-      } catch (error) {
-        refusal = error;
-      }
       const run = async () => {
-        if (refusal !== undefined) throw refusal;
         if (payloads.length > 1)
           throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
-        const parsed = clientEventSchemas[event].safeParse(payloads[0]);
+        const parsed = payloadSchemas[event].safeParse(payloads[0]);
         if (!parsed.success) throw parsed.error;
-        return handle(parsed.data as never);
+        return handle(parsed.data, arrivedAt);
       };
       const inTurn = () => previous.then(run, run);
       // With an ack the socket learns the result from it, so broadcasts skip it.
@@ -73,7 +77,7 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
           reply?.({ ok: false, error: toErrorBody(appError).error });
         },
       );
-    }) as never);
+    });
   }
 
   on("join_room", async (ref) => {
@@ -95,33 +99,24 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
     return null;
   });
 
-  on(
-    "send_message",
-    async ({ sender, ...input }) => {
-      if (sender !== undefined && sender !== caller.userId) {
-        throw new AppError("FORBIDDEN", "sender: must be your own user id", {
-          issues: [{ path: "sender", message: "must be your own user id" }],
-        });
-      }
-      typing.stop(input.roomId);
-      return deps.services.messages.send(caller, input);
-    },
-    // Counted as sends arrive, not as their turn comes: a slow database does not refill the bucket mid-flood.
-    () => {
-      if (!socketSends.take()) {
-        throw new AppError("TOO_MANY_REQUESTS", "Sending too fast on this socket: at most 20 messages a second", {
-          retryAfter: 1,
-        });
-      }
-    },
-  );
+  on("send_message", async ({ sender, ...input }, arrivedAt) => {
+    if (sender !== undefined && sender !== caller.userId) {
+      throw new AppError("FORBIDDEN", "sender: must be your own user id", {
+        issues: [{ path: "sender", message: "must be your own user id" }],
+      });
+    }
+    if (!sends.take(arrivedAt))
+      throw new AppError("TOO_MANY_REQUESTS", "Sending too fast: at most 20 messages a second", { retryAfter: 1 });
+    typing.stop(input.roomId);
+    return deps.services.messages.send(caller, input);
+  });
 
   on("message_state", async ({ roomId, messageId, state }) => {
     const message = await deps.services.messages.setState(caller, { id: messageId, state }, roomId);
     return message;
   });
 
-  on("typing", async ({ roomId, isTyping }) => {
+  on("typing", ({ roomId, isTyping }) => {
     // The socket's own rooms: a removed member's sockets leave the channel from outside this handler.
     if (!socket.rooms.has(roomChannel(roomId))) throw new AppError("NOT_FOUND", `Join room ${roomId} first`);
     typing.update(roomId, isTyping);

@@ -6,7 +6,7 @@ import { Server } from "socket.io";
 import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
 import type { DatabasePool } from "@causette/db";
 
-import type { AppConfig } from "../app.ts";
+import type { AppConfig } from "../app-config.ts";
 import { bearerToken, cookieToken } from "../auth/credentials.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { corsOptions } from "../http/cors.ts";
@@ -166,9 +166,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
       closing = true;
       await handlersRunning.settled();
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
-      });
+      await io.close();
       await presenceRunning.settled();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
     },

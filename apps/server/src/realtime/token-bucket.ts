@@ -12,8 +12,8 @@ export class TokenBucket {
     this.last = now();
   }
 
-  take(): boolean {
-    const now = this.now();
+  /** Takes a token at `now` (default: the clock's time); false when the bucket is empty. */
+  take(now = this.now()): boolean {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
     this.last = now;
     if (this.tokens < 1) return false;

@@ -21,8 +21,8 @@ import {
 
 import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
+import { assertGroup, assertManager, assertRoomFor, assertUsersExist, memberAccess } from "./membership.ts";
 import type { MessageService } from "./message.service.ts";
-import { assertGroup, assertManager, assertRoomFor, assertUsersExist, memberAccess } from "./room.service.ts";
 import { transact } from "./transact.ts";
 
 function notAMember(roomId: number, userId: number): AppError {

@@ -25,7 +25,7 @@ import {
 
 import { AppError } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
-import { assertMember, roomNotFound } from "./room.service.ts";
+import { assertMember, roomNotFound } from "./membership.ts";
 import { createSendBatcher } from "./send-batcher.ts";
 import { transact } from "./transact.ts";
 

@@ -1,12 +1,13 @@
 import { initTRPC } from "@trpc/server";
 import type { z } from "zod";
 
-import { AppError, signInFirst, toAppError, toErrorBody } from "../errors.ts";
+import { AppError, signInFirst, toErrorBody } from "../errors.ts";
 import type { Context } from "./context.ts";
+import { toAppErrorFromTrpc } from "./errors.ts";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
-    const appError = toAppError(error);
+    const appError = toAppErrorFromTrpc(error);
     const body = toErrorBody(appError);
     return {
       ...shape,
