@@ -124,8 +124,8 @@ describe("log-in", () => {
         office,
       );
     }
-    expect(last!.status).toBe(429);
-    expect(Number(last!.headers.get("retry-after"))).toBeLessThanOrEqual(DEFAULT_RATE_LIMITS.loginAddress.durationSec);
+    expect(last.status).toBe(429);
+    expect(Number(last.headers.get("retry-after"))).toBeLessThanOrEqual(DEFAULT_RATE_LIMITS.loginAddress.durationSec);
   });
 });
 
