@@ -1,6 +1,8 @@
 /** The server under test in a child process (see realtime-servers.ts), its database, and socket.io clients for it. */
 import { fork, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import jwt from "jsonwebtoken";
 import pg from "pg";
 import { io as ioClient, type Socket } from "socket.io-client";
 
@@ -15,6 +17,10 @@ export interface Child {
   ask<T extends ChildMessage["type"]>(message: ParentMessage, answer: T): Promise<Extract<ChildMessage, { type: T }>>;
   stop(): Promise<void>;
 }
+
+/** A token as the server signs them: the user, a token id (log-out revokes by it), the user's token generation (0 when seeded). */
+export const benchToken = (secret: string, userId: number) =>
+  jwt.sign({ gen: 0 }, secret, { algorithm: "HS256", subject: String(userId), jwtid: randomUUID(), expiresIn: "1h" });
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -13,10 +13,18 @@
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import jwt from "jsonwebtoken";
 import type { Socket } from "socket.io-client";
 
-import { connectClient, freshDatabase, inBatches, sleep, startChild, type Child, type Kind } from "./children.ts";
+import {
+  benchToken,
+  connectClient,
+  freshDatabase,
+  inBatches,
+  sleep,
+  startChild,
+  type Child,
+  type Kind,
+} from "./children.ts";
 import { machineLine, percentile } from "./stats.ts";
 
 const { values: flags } = parseArgs({
@@ -54,8 +62,7 @@ const dbUrl = new URL(flags.pg);
 dbUrl.pathname = `/${cfg.database}`;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`  .. ${line}\n`);
-const tokenOf = (userId: number) =>
-  jwt.sign({}, secret, { algorithm: "HS256", subject: String(userId), expiresIn: "1h" });
+const tokenOf = (userId: number) => benchToken(secret, userId);
 
 /** Users 1..members; room 1 the group of all of them (user 1 owns it), then a room of two of user 1 with each reader. */
 async function prepareDatabase() {

@@ -12,11 +12,19 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import jwt from "jsonwebtoken";
 import pg from "pg";
 import type { Socket } from "socket.io-client";
 
-import { connectClient, freshDatabase, inBatches, sleep, startChild, type Child, type Kind } from "./children.ts";
+import {
+  benchToken,
+  connectClient,
+  freshDatabase,
+  inBatches,
+  sleep,
+  startChild,
+  type Child,
+  type Kind,
+} from "./children.ts";
 import { machineLine, percentile } from "./stats.ts";
 
 const { values: flags } = parseArgs({
@@ -115,8 +123,8 @@ function postgresCpuS(): number {
 }
 const CLOCK_TICKS = 100;
 
-const tokenOf = (userId: number) =>
-  jwt.sign({}, secret, { algorithm: "HS256", subject: String(userId), expiresIn: "1h" });
+// As the server signs them: a token id (log-out revokes by it) and the user's token generation.
+const tokenOf = (userId: number) => benchToken(secret, userId);
 
 const serverOptions = () => ({ dbUrl: dbUrl.toString(), secret, pool: cfg.pool });
 type Client = Socket;

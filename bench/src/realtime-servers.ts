@@ -14,7 +14,7 @@ import pg from "pg";
 import { Server } from "socket.io";
 
 import { openDatabase } from "@causette/db";
-import { createApp } from "@causette/server/app";
+import { createApp, LOAD_TEST_RATE_LIMITS } from "@causette/server/app";
 import { createLogger } from "@causette/server/logger";
 
 const { values } = parseArgs({
@@ -98,6 +98,8 @@ async function startCausette() {
       jwtExpiresIn: "1h",
       corsOrigins: "localhost",
       redisUrl: undefined,
+      // The load is the point: per-user send and sign-up limits would measure the limiter.
+      rateLimits: LOAD_TEST_RATE_LIMITS,
     },
     db,
     logger: createLogger("warn"),

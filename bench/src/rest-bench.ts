@@ -18,7 +18,7 @@ import express from "express";
 import pg from "pg";
 
 import { isRoomMember, listMessages, openDatabase, sql, type Database, type DatabasePool } from "@causette/db";
-import { createApp } from "@causette/server/app";
+import { createApp, LOAD_TEST_RATE_LIMITS } from "@causette/server/app";
 import { loadEnv } from "@causette/server/env";
 import { createLogger } from "@causette/server/logger";
 
@@ -341,6 +341,8 @@ async function main() {
     jwtExpiresIn: "1h",
     corsOrigins: "localhost" as const,
     redisUrl: undefined,
+    // The load is the point: per-user send and sign-up limits would measure the limiter.
+    rateLimits: LOAD_TEST_RATE_LIMITS,
   };
   const app = await createApp({ config, db, logger: createLogger("silent") });
   const appUrl = await listen(app.server);

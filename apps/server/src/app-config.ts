@@ -1,4 +1,5 @@
 import type { Config } from "./env.ts";
+import type { RateLimitRules } from "./limits/rate-limits.ts";
 
 /** What the app needs of the configuration: a part of env.ts's, plus what tests and benchmarks vary. */
 export type AppConfig = Pick<
@@ -14,4 +15,6 @@ export type AppConfig = Pick<
     fileSweepIntervalMs?: number;
     /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
     clock?: () => number;
+    /** Rate limits, over the defaults (tests and benchmarks set their own). */
+    rateLimits?: Partial<RateLimitRules>;
   };

@@ -6,16 +6,16 @@ import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import cookieParser from "cookie-parser";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
 
 import type { Database } from "@causette/db";
 
 import type { AppConfig } from "./app-config.ts";
 import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
-import { LoginLimiter } from "./auth/login-limiter.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
-import { createTokenIssuer } from "./auth/tokens.ts";
+import { createTokenIssuer, type TokenClaims } from "./auth/tokens.ts";
 import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES } from "./env.ts";
-import { AppError } from "./errors.ts";
+import { AppError, toAppError } from "./errors.ts";
 import { createDiskStore } from "./files/disk-store.ts";
 import type { FileStore } from "./files/file-store.ts";
 import { corsOptions } from "./http/cors.ts";
@@ -26,7 +26,14 @@ import { httpMetrics, metricsHandler } from "./http/metrics-endpoint.ts";
 import { buildOpenApiDocument } from "./http/openapi.ts";
 import { requestLog } from "./http/request-log.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
+import { securityHeaders } from "./http/security-headers.ts";
 import { sendError } from "./http/send-error.ts";
+import {
+  createRateLimits,
+  DEFAULT_RATE_LIMITS,
+  type RateLimitRules,
+  type RateLimitStore,
+} from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
@@ -42,6 +49,10 @@ export interface AppDeps {
   logger: Logger;
   /** Where uploaded files' bytes live (files/stores.ts). Default: a temporary directory, removed at close. */
   store?: FileStore;
+  /** Where rate-limit counters live: memory by default; Redis to share them between nodes. */
+  rateLimitStore?: RateLimitStore;
+  /** Hashes and checks passwords (tests wrap it to count checks). */
+  hasher?: PasswordHasher;
 }
 
 export interface App {
@@ -63,6 +74,11 @@ const FILE_SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Requests in flight at shutdown get this long to finish (SIGTERM must exit within 10 s). */
 const DRAIN_MS = 8_000;
 
+export { LOAD_TEST_RATE_LIMITS } from "./limits/rate-limits.ts";
+
+/** The most calls one tRPC batch may hold (a larger one is refused with 400 before any runs). */
+export const MAX_BATCH_SIZE = 10;
+
 /** Builds the whole server (HTTP, tRPC, REST, socket.io) without listening. */
 export async function createApp({ config, db, logger, ...deps }: AppDeps): Promise<App> {
   const scratch = deps.store ? undefined : await mkdtemp(join(tmpdir(), "causette-files-"));
@@ -72,15 +88,15 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   const server = createServer(app);
   const metrics = createMetrics();
   const stopObservingQueries = db.observeQueries(metrics.query);
-  const realtime = await createRealtime({ server, tokens, config, logger, pool: db.pool, metrics });
+  const realtime = await createRealtime({ server, config, logger, pool: db.pool, metrics });
   metrics.watch({ pool: db.pool, redisState: () => realtime.redisState() });
   const services = createServices({
     pool: db.pool,
     ping: () => db.ping(),
     redisState: () => realtime.redisState(),
-    hasher: new PasswordHasher(),
+    hasher: deps.hasher ?? new PasswordHasher(),
     tokens,
-    loginLimiter: new LoginLimiter(),
+    limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, deps.rateLimitStore),
     events: realtime.events,
     startedAt: Date.now(),
     onSendBatch: (size, stored) => metrics.sendBatch(size, stored),
@@ -101,13 +117,18 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   function createContext(req: Request, res: Response): Context {
     const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[AUTH_COOKIE];
     const token = bearerToken(req.headers.authorization) ?? (typeof signed === "string" ? signed : undefined);
-    const userId = token ? tokens.verify(token) : null;
+    let session: Promise<TokenClaims | null> | undefined;
     return {
       services,
-      caller: userId === null ? null : { userId },
+      // Once per request: a tRPC batch of ten calls checks its token once.
+      session: () => (session ??= token ? services.users.authenticate(token) : Promise.resolve(null)),
       address: req.ip ?? req.socket.remoteAddress ?? "unknown",
       http: {
-        setToken: (value) => res.cookie(AUTH_COOKIE, value, { ...cookieOptions, maxAge: tokens.lifetimeMs }),
+        setToken: (value) => {
+          // The answer carries the token: no cache, shared or private, may keep it.
+          res.setHeader("cache-control", "no-store");
+          res.cookie(AUTH_COOKIE, value, { ...cookieOptions, maxAge: tokens.lifetimeMs });
+        },
         clearToken: () => res.clearCookie(AUTH_COOKIE, { ...cookieOptions, signed: false }),
       },
     };
@@ -120,6 +141,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   app.use(draining.middleware);
   if (config.metricsPort === undefined) app.get("/metrics", metricsHandler(metrics));
   app.set("trust proxy", "loopback");
+  app.use(helmet(securityHeaders(config.production)));
   app.use(cors(corsOptions(config.corsOrigins)));
   app.use(express.json({ limit: JSON_LIMIT }));
   app.use(cookieParser(config.cookieSecret));
@@ -130,7 +152,10 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
       maxBytes: config.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       idleTimeoutMs: config.uploadIdleTimeoutMs ?? UPLOAD_IDLE_TIMEOUT_MS,
     },
-    callerOf: (req, res) => createContext(req, res).caller,
+    callerOf: async (req, res) => {
+      const session = await createContext(req, res).session();
+      return session && { userId: session.userId };
+    },
     logger,
   });
 
@@ -139,6 +164,11 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     createExpressMiddleware({
       router: appRouter,
       createContext: ({ req, res }) => createContext(req, res),
+      maxBatchSize: MAX_BATCH_SIZE,
+      responseMeta: ({ errors }) => {
+        const retryAfter = Math.max(0, ...errors.map((e) => toAppError(e).extra.retryAfter ?? 0));
+        return retryAfter > 0 ? { headers: { "retry-after": String(retryAfter) } } : {};
+      },
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof AppError)) {
           logger.error({ err: error.cause ?? error, path }, "unexpected error");
@@ -153,7 +183,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     sendError(res, new AppError("NOT_FOUND", `No route ${req.method} ${req.path}`), logger);
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    sendError(res, bodyParserError(error) ?? error, logger);
+    sendError(res, transportError(error) ?? error, logger);
   });
 
   const sweeper = setInterval(() => {
@@ -177,16 +207,21 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   };
 }
 
-/** express.json's failures, as the client errors they are. */
-function bodyParserError(error: unknown): AppError | undefined {
-  const type = (error as { type?: unknown } | null)?.type;
+/**
+ * Transport failures before any route ran (express.json, the router's URL decoding): http-errors
+ * carrying a 4xx status, as the client errors they are. A body marked gzip that is not gzip is one.
+ */
+function transportError(error: unknown): AppError | undefined {
+  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+  if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
   if (type === "entity.parse.failed")
     return new AppError("BAD_REQUEST", "The body is not valid JSON", {
       issues: [{ path: "", message: "malformed JSON" }],
     });
-  if (type === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", `The body is over ${JSON_LIMIT}`);
-  if ((typeof type === "string" && type.startsWith("encoding.")) || type === "charset.unsupported") {
-    return new AppError("BAD_REQUEST", "The body's encoding is not supported");
-  }
-  return undefined;
+  if (status === 413) return new AppError("PAYLOAD_TOO_LARGE", `The body is over ${JSON_LIMIT}`);
+  if (status === 415) return new AppError("UNSUPPORTED_MEDIA_TYPE", "The body's encoding or charset is not supported");
+  return new AppError(
+    "BAD_REQUEST",
+    "The request could not be read (a body that does not match its content-encoding?)",
+  );
 }

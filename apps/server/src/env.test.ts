@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { parse as parseDotenv } from "dotenv";
 import { describe, expect, it } from "vitest";
 
-import { ConfigError, parseEnv } from "./env.ts";
+import { ConfigError, parseEnv, ROOT_DIR } from "./env.ts";
 
 const strong = "s".repeat(32);
 
@@ -115,4 +117,30 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...production, HOST: "10.0.0.5" }).host).toBe("10.0.0.5");
     expect(parseEnv({ METRICS_PORT: "9464" }).metricsPort).toBe(9464);
   });
+});
+
+describe("every problem at once", () => {
+  it("names each missing or invalid variable in one error", () => {
+    let error: unknown;
+    try {
+      parseEnv({ NODE_ENV: "production", PORT: "eighty", JWT_EXPIRES_IN: "forever" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.map((p) => p.split(":")[0]);
+    expect(problems.sort()).toEqual(["COOKIE", "DB_URL", "JWT", "JWT_EXPIRES_IN", "PORT"]);
+  });
+
+  it("names DB_URL, JWT and COOKIE together in production, not one per start", () => {
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(
+      /^DB_URL: required.*; JWT: required.*; COOKIE: required/,
+    );
+  });
+});
+
+it("a copy of .env.example keeps the quick start: the embedded database, generated secrets", () => {
+  const config = parseEnv(parseDotenv(readFileSync(`${ROOT_DIR}.env.example`)));
+  expect(config.dbUrl).toBeUndefined();
+  expect(config.nodeEnv).toBe("development");
 });

@@ -97,31 +97,42 @@ export interface Config {
   generated: string[];
 }
 
+/** Every problem of the configuration at once, one per variable: `NAME: what is wrong`. */
 export class ConfigError extends Error {
   override name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(problems.join("; "));
+  }
 }
 
 const MIN_SECRET_LENGTH = 32;
 
-function secret(name: "JWT" | "COOKIE", value: string | undefined, production: boolean, generated: string[]) {
+/** The secret, or a problem naming it; in development a missing one is generated (and said so). */
+function secret(
+  name: "JWT" | "COOKIE",
+  value: string | undefined,
+  production: boolean,
+  generated: string[],
+): { value?: string; problem?: string } {
   if (value) {
     if (production && value.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError(`${name}: must be at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production`);
+      return { problem: `${name}: must be at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production` };
     }
-    return value;
+    return { value };
   }
-  if (production) throw new ConfigError(`${name}: required when NODE_ENV=production`);
+  if (production) return { problem: `${name}: required when NODE_ENV=production` };
   generated.push(name);
-  return randomBytes(32).toString("hex");
+  return { value: randomBytes(32).toString("hex") };
 }
 
-function storageOf(env: z.infer<typeof EnvSchema>, dataRoot: string): StorageConfig {
+/** Where files live; a half-configured S3 is a problem of the configuration, added to `problems`. */
+function storageOf(env: z.infer<typeof EnvSchema>, dataRoot: string, problems: string[]): StorageConfig {
   if (!env.S3_BUCKET) return { kind: "disk", dir: `${dataRoot}/files` };
   if (env.S3_ACCESS_KEY_ID && !env.S3_SECRET_ACCESS_KEY) {
-    throw new ConfigError("S3_SECRET_ACCESS_KEY: required with S3_ACCESS_KEY_ID");
+    problems.push("S3_SECRET_ACCESS_KEY: required with S3_ACCESS_KEY_ID");
   }
   if (env.S3_SECRET_ACCESS_KEY && !env.S3_ACCESS_KEY_ID) {
-    throw new ConfigError("S3_ACCESS_KEY_ID: required with S3_SECRET_ACCESS_KEY");
+    problems.push("S3_ACCESS_KEY_ID: required with S3_SECRET_ACCESS_KEY");
   }
   return {
     kind: "s3",
@@ -135,23 +146,33 @@ function storageOf(env: z.infer<typeof EnvSchema>, dataRoot: string): StorageCon
   };
 }
 
-/** Parses the environment; throws a ConfigError whose message names the variable at fault. */
+/** Parses the environment; throws one ConfigError naming every variable at fault. */
 export function parseEnv(source: Record<string, string | undefined>): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`${issue.path.join(".")}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    // The production rules below depend on NODE_ENV and the secrets: report them too when they apply.
+    const production = source.NODE_ENV === "production";
+    const generated: string[] = [];
+    for (const name of ["JWT", "COOKIE"] as const) {
+      const { problem } = secret(name, source[name], production, generated);
+      if (problem) problems.push(problem);
+    }
+    if (production && !source.DB_URL && !source.DATABASE_URL) problems.push(DB_URL_REQUIRED);
+    throw new ConfigError([...new Set(problems)]);
   }
   const env = parsed.data;
   const production = env.NODE_ENV === "production";
   const dbUrl = env.DB_URL ?? env.DATABASE_URL;
-  if (production && !dbUrl) {
-    throw new ConfigError("DB_URL: required when NODE_ENV=production (the embedded database is for development)");
-  }
+  const problems: string[] = [];
+  if (production && !dbUrl) problems.push(DB_URL_REQUIRED);
   const generated: string[] = [];
-  const jwtSecret = secret("JWT", env.JWT, production, generated);
-  const cookieSecret = secret("COOKIE", env.COOKIE, production, generated);
+  const jwt = secret("JWT", env.JWT, production, generated);
+  const cookie = secret("COOKIE", env.COOKIE, production, generated);
+  for (const checked of [jwt, cookie]) if (checked.problem) problems.push(checked.problem);
   const dataRoot = env.DATA_DIR ?? `${ROOT_DIR}.data`;
+  const storage = storageOf(env, dataRoot, problems);
+  if (problems.length > 0 || !jwt.value || !cookie.value) throw new ConfigError(problems);
   const origins = env.CORS_ORIGIN?.split(",")
     .map((o) => o.trim())
     .filter(Boolean);
@@ -160,10 +181,10 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     production,
     dbUrl,
     dataDir: `${dataRoot}/pglite`,
-    storage: storageOf(env, dataRoot),
+    storage,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
-    jwtSecret,
-    cookieSecret,
+    jwtSecret: jwt.value,
+    cookieSecret: cookie.value,
     jwtExpiresIn: env.JWT_EXPIRES_IN,
     port: env.PORT,
     host: env.HOST ?? (production ? "0.0.0.0" : "127.0.0.1"),
@@ -175,6 +196,8 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     generated,
   };
 }
+
+const DB_URL_REQUIRED = "DB_URL: required when NODE_ENV=production (the embedded database is for development)";
 
 /** The process environment over the root `.env` file (the environment wins, as dotenv does). */
 export function loadEnv(): Config {

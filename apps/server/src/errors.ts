@@ -31,7 +31,10 @@ export function badRequest(path: string, message: string): AppError {
 }
 
 export function signInFirst(): AppError {
-  return new AppError("UNAUTHORIZED", "Sign in first: send the token as a Bearer header or the login cookie");
+  return new AppError(
+    "UNAUTHORIZED",
+    "Sign in first: send a valid token (not expired, not logged out) as a Bearer header or the login cookie",
+  );
 }
 
 export function isErrorCode(code: string): code is ErrorCode {
@@ -66,6 +69,7 @@ export function toErrorBody(error: AppError): ErrorBody {
       code: error.code,
       message: error.message,
       ...(error.extra.issues ? { issues: error.extra.issues } : {}),
+      ...(error.extra.retryAfter ? { retryAfter: error.extra.retryAfter } : {}),
     },
   };
 }

@@ -15,6 +15,7 @@ function configOrExit(): Config {
     return loadEnv();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    // Every variable at fault, on one line: fixing them takes one round, not one start per variable.
     process.stderr.write(`Invalid configuration: ${error.message}\n`);
     process.exit(1);
   }

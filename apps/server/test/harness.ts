@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { io as ioClient, type Socket } from "socket.io-client";
@@ -5,7 +6,7 @@ import { afterAll } from "vitest";
 
 import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette/contracts";
 
-import { createApp, type App, type AppConfig } from "../src/app.ts";
+import { createApp, LOAD_TEST_RATE_LIMITS, type App, type AppConfig, type AppDeps } from "../src/app.ts";
 import { loadEnv } from "../src/env.ts";
 import type { FileStore } from "../src/files/file-store.ts";
 import { createLogger, type Logger } from "../src/logger.ts";
@@ -29,12 +30,18 @@ export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   jwtExpiresIn: "1h",
   corsOrigins: "localhost",
   redisUrl: undefined,
+  // Every test user signs up from 127.0.0.1 and tests seed history by sending fast; the tests of
+  // those limits set their own.
+  rateLimits: LOAD_TEST_RATE_LIMITS,
   ...overrides,
 });
 
 /** Starts the real app on a free port, over its own fresh database. */
 export async function startServer(
-  options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore; logger?: Logger } = {},
+  options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore; logger?: Logger } & Pick<
+    AppDeps,
+    "hasher" | "rateLimitStore"
+  > = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase(env.dbUrl));
   const config = testConfig(options.config);
@@ -43,6 +50,8 @@ export async function startServer(
     db,
     logger: options.logger ?? createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+    ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
   });
   await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));
   const { port } = app.server.address() as AddressInfo;
@@ -54,6 +63,30 @@ export async function startServer(
     async close() {
       await app.close();
       if (!options.db) await db.destroy();
+    },
+  };
+}
+
+export interface TwoNodes {
+  node1: TestServer;
+  node2: TestServer;
+  close(): Promise<void>;
+}
+
+/** Two server nodes over one fresh database, sharing socket.io events through Redis on channels of their own. */
+export async function startTwoNodes(redisUrl: string): Promise<TwoNodes> {
+  const db = await createTestDatabase(env.dbUrl);
+  // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
+  const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
+  const node1 = await startServer({ db, config: { redisUrl, redisKey } });
+  const node2 = await startServer({ db, config: { redisUrl, redisKey } });
+  return {
+    node1,
+    node2,
+    async close() {
+      await node1.close();
+      await node2.close();
+      await db.destroy();
     },
   };
 }

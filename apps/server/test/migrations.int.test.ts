@@ -5,7 +5,14 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 
-import { loadMigrations, migrate, MigrationError, startEmbeddedPostgres } from "@causette/db";
+import {
+  createDatabasePool,
+  findUserByEmail,
+  loadMigrations,
+  migrate,
+  MigrationError,
+  startEmbeddedPostgres,
+} from "@causette/db";
 
 import { ROOT_DIR } from "../src/env.ts";
 import { withDatabase } from "./database.ts";
@@ -57,6 +64,35 @@ async function appliedVersions(url: string): Promise<number[]> {
 }
 
 describe("migrations", () => {
+  it("002 keeps accounts made before it: their email key is filled, and they log in under any case", () =>
+    withEmptyDatabase(async (url) => {
+      const all = loadMigrations();
+      await migrate(url, all.slice(0, 1));
+      // One connection at a time: the embedded database serves a single session.
+      const sqlOnce = async (text: string) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          return (await client.query(text)).rows;
+        } finally {
+          await client.end();
+        }
+      };
+      await sqlOnce(
+        "INSERT INTO users (username, email, password_hash) VALUES ('old_ana', 'Old.Ana@Example.com', 'x')",
+      );
+      await migrate(url, all);
+      expect(await sqlOnce("SELECT email_key, token_generation FROM users")).toEqual([
+        { email_key: "old.ana@example.com", token_generation: 0 },
+      ]);
+      const pool = await createDatabasePool(url, { maxPoolSize: 1 });
+      try {
+        expect((await findUserByEmail(pool, "OLD.ANA@example.COM"))?.username).toBe("old_ana");
+      } finally {
+        await pool.end();
+      }
+    }));
+
   it("apply once, in order, and a second run applies nothing", () =>
     withEmptyDatabase(async (url) => {
       const all = loadMigrations().map((m) => m.version);
@@ -71,7 +107,7 @@ describe("migrations", () => {
       withEmptyDatabase(async (url) => {
         const [a, b] = await Promise.all([migrate(url), migrate(url)]);
         const all = loadMigrations().map((m) => m.version);
-        expect([...a, ...b].sort()).toEqual(all);
+        expect([...a, ...b].sort((x, y) => x - y)).toEqual(all);
         expect(await appliedVersions(url)).toEqual(all);
       }),
   );
@@ -150,6 +186,14 @@ describe.skipIf(existsSync(`${ROOT_DIR}.env`))(
       expect(code).toBe(1);
       expect(stderr.trim().split("\n")).toHaveLength(1);
       expect(stderr).toMatch(/^Invalid configuration: JWT: required when NODE_ENV=production/);
+    });
+
+    it("names every variable at fault in that one line: DB_URL, JWT and COOKIE in production", async () => {
+      const { code, stderr } = await runMain(["NODE_ENV=production", "PORT=eighty"]);
+      expect(code).toBe(1);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      for (const name of ["DB_URL", "JWT", "COOKIE", "PORT"]) expect(stderr).toContain(`${name}: `);
+      expect(stderr).not.toMatch(/at .*\.ts:\d+/);
     });
 
     it("a bad PORT exits with one line naming PORT", async () => {

@@ -158,7 +158,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const apiOf = (userId: number) => http(server.url, tokens.sign(userId));
+const apiOf = (userId: number) => http(server.url, tokens.sign(userId, 0));
 const FIRST_RELEASE_ROOM_FIELDS = ["id", "createdAt", "version", "unread", "participants", "lastMessage"] as const;
 const FIRST_RELEASE_MESSAGE_FIELDS = [
   "id",

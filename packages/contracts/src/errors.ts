@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   "FORBIDDEN",
   "NOT_FOUND",
   "CONFLICT",
+  "METHOD_NOT_SUPPORTED",
   "TIMEOUT",
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
@@ -24,6 +25,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  METHOD_NOT_SUPPORTED: 405,
   TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -44,6 +46,14 @@ export const ErrorBodySchema = z
       code: ErrorCodeSchema,
       message: z.string(),
       issues: z.array(ErrorIssueSchema).optional(),
+      retryAfter: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          "Seconds to wait before retrying (TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE); also the Retry-After header",
+        ),
     }),
   })
   .meta({ id: "ErrorBody" });

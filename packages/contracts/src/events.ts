@@ -133,11 +133,28 @@ export type ServerToClientEvents = {
 };
 
 // Nothing travels between server nodes but the adapter's own traffic.
-export type InterServerEvents = Record<string, never>;
+/** Between server nodes: log-out revoked a token (`jti`) or every token of a user. */
+export interface InterServerEvents {
+  tokens_revoked: (revocation: { userId: number; jti?: string }) => void;
+}
 
 export interface SocketData {
   userId: number;
+  /** The id of the token the socket was opened with (log-out of that token ends the socket). */
+  jti: string;
+  /** When that token expires (unix seconds): the socket ends then. */
+  expiresAt: number;
+  /**
+   * When the socket passed its (asynchronous) token check and joined its user channel: presence
+   * names a user's oldest socket by it (the handshake's own time can be older than an arrival that
+   * another socket already saw).
+   */
+  arrivedAt: number;
 }
 
-/** The message a refused handshake carries in `connect_error`. */
+/**
+ * The message a refused handshake carries in `connect_error`; a connected socket whose token expires
+ * or is revoked gets the same `connect_error` (with `data.reason` "expired" or "revoked"), then is
+ * disconnected.
+ */
 export const HANDSHAKE_UNAUTHORIZED = "UNAUTHORIZED";

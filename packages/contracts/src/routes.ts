@@ -33,6 +33,7 @@ import {
 import {
   LoginInputSchema,
   LoginOutputSchema,
+  LogoutInputSchema,
   LogoutOutputSchema,
   RegisterInputSchema,
   UserIdInputSchema,
@@ -58,6 +59,8 @@ export interface RestRoute {
   readonly tag: string;
   /** Path parameter name -> input field, where they differ. */
   readonly params?: Readonly<Record<string, string>>;
+  /** Input fields a write takes from the query string (reads take every field from it; writes none but these). */
+  readonly query?: readonly string[];
 }
 
 /** Procedures without input take nothing over tRPC, and `{}` over REST. */
@@ -88,12 +91,14 @@ export const restRoutes = {
   "user.logout": {
     method: "post",
     path: "/api/user/deconnexion",
-    input: NoInputSchema,
+    input: LogoutInputSchema,
     output: LogoutOutputSchema,
     status: 200,
     auth: false,
     tag: "user",
-    summary: "Log out: clears the auth cookie",
+    query: ["all"],
+    summary:
+      "Log out: revokes the token (`?all=true`: every token of the user, on every device) and clears the auth cookie",
   },
   "user.me": {
     method: "get",

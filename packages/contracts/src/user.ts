@@ -37,6 +37,12 @@ export type LoginInput = z.infer<typeof LoginInputSchema>;
 export const LoginOutputSchema = z.object({ token: z.string(), user: UserSchema }).meta({ id: "Session" });
 export type LoginOutput = z.infer<typeof LoginOutputSchema>;
 
+export const LogoutInputSchema = z
+  .strictObject({
+    all: z.boolean().optional().describe("Revoke every token of the user, not only this one"),
+  })
+  .prefault({});
+
 export const LogoutOutputSchema = z.object({ ok: z.literal(true) });
 
 export const UserListInputSchema = z

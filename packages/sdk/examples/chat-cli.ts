@@ -4,8 +4,8 @@
  *   pnpm --filter @causette/sdk chat --me ana --with bob
  *   pnpm --filter @causette/sdk chat --me bob --with ana
  *
- * Options: --url (default http://localhost:5050), --password (default "correct horse battery").
- * Each user is signed up on first use (as <name>@example.com), then logged in. Type a line and
+ * Options: --url (default http://localhost:5050), --password (default "correct horse battery", the
+ * README's). Each user is signed up on first use (as <name>@example.com), then logged in. Type a line and
  * press Enter to send it; /quit leaves.
  */
 import { createInterface } from "node:readline/promises";
@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 
 // In your own app: import { ChatError, createChatClient, type Message } from "@causette/sdk";
 import { ChatError, createChatClient, type Message, type User } from "../src/index.ts";
+import { signIn } from "./sign-in.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,16 +40,6 @@ const say = (line: string) => {
   if (prompting) terminal.prompt(true);
 };
 
-async function signIn(): Promise<User> {
-  try {
-    await chat.auth.register({ username: me, email, password: values.password });
-  } catch (error) {
-    // Already signed up: log in below.
-    if (!(error instanceof ChatError && error.code === "CONFLICT")) throw error;
-  }
-  return (await chat.auth.login({ email, password: values.password })).user;
-}
-
 async function findPartner(): Promise<User> {
   for (let waited = false; ; waited = true) {
     const found = (await chat.users.list({ search: them })).find(
@@ -61,7 +52,7 @@ async function findPartner(): Promise<User> {
 }
 
 async function main() {
-  const self = await signIn();
+  const self = await signIn(chat, { username: me, email, password: values.password });
   const partner = await findPartner();
   const room = await chat.rooms.create({ participant: partner.id });
   const name = (id: number) => (id === self.id ? self.username : partner.username);

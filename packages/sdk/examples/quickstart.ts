@@ -1,14 +1,18 @@
-// The README's five-minute example: `pnpm --filter @causette/sdk exec tsx --conditions=@causette/source examples/quickstart.ts` with a server on :5050.
+// The README's five-minute example: `pnpm --filter @causette/sdk quickstart` with a server on :5050
+// (`pnpm start` at the repository root). It runs as often as you like: ana and bob are signed up
+// the first time only.
 // In your own app: import { ChatError, createChatClient } from "@causette/sdk";
 import { ChatError, createChatClient } from "../src/index.ts";
+import { signIn } from "./sign-in.ts";
 
-const ana = createChatClient({ url: "http://localhost:5050" });
-const bob = createChatClient({ url: "http://localhost:5050" });
+const url = process.argv[2] ?? "http://localhost:5050"; // or the server named on the command line
+const password = "correct horse battery"; // as in the README's curl example
+const ana = createChatClient({ url });
+const bob = createChatClient({ url });
 
-await ana.auth.register({ username: "ana", email: "ana@example.com", password: "correct horse" });
-await bob.auth.register({ username: "bob", email: "bob@example.com", password: "correct horse" });
-await ana.auth.login({ email: "ana@example.com", password: "correct horse" }); // keeps the token
-const { user: bobUser } = await bob.auth.login({ email: "bob@example.com", password: "correct horse" });
+// Logs in (keeping the token for every later call), signing up first if needed.
+await signIn(ana, { username: "ana", email: "ana@example.com", password });
+const bobUser = await signIn(bob, { username: "bob", email: "bob@example.com", password });
 
 // One private room per pair: creating it again gives back the same one.
 const room = await ana.rooms.create({ participant: bobUser.id });

@@ -75,10 +75,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         setToken(session.token);
         return session;
       },
-      async logout() {
+      async logout(options = {}) {
         realtime.disconnect();
         try {
-          await call((t, signal) => t.user.logout.mutate(undefined, { signal }));
+          await call((t, signal) => t.user.logout.mutate(options.all ? { all: true } : undefined, { signal }));
         } finally {
           setToken(null);
         }

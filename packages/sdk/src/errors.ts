@@ -9,6 +9,8 @@ export interface ChatErrorOptions {
   /** The HTTP status; 0 when there was no HTTP answer. */
   status?: number;
   issues?: ErrorIssue[];
+  /** Seconds the server asked to wait before retrying (TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE). */
+  retryAfter?: number;
   cause?: unknown;
 }
 
@@ -22,12 +24,15 @@ export class ChatError extends Error {
   readonly code: ChatErrorCode;
   readonly status: number;
   readonly issues?: ErrorIssue[];
+  /** Seconds the server asked to wait before retrying, when it said (TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE). */
+  readonly retryAfter?: number;
 
   constructor(code: ChatErrorCode, message: string, options: ChatErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? (isErrorCode(code) ? ERROR_STATUS[code] : 0);
     if (options.issues && options.issues.length > 0) this.issues = options.issues;
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 
   /** Works across copies of the SDK (an ESM and a CJS one in the same process), unlike `instanceof`. */
@@ -63,27 +68,33 @@ function isIssueList(value: unknown): value is ErrorIssue[] {
 
 /** An error body as the server sends it in acks and REST answers. */
 export function fromErrorBody(
-  error: { code: string; message: string; issues?: ErrorIssue[] },
+  error: { code: string; message: string; issues?: ErrorIssue[]; retryAfter?: number },
   status?: number,
 ): ChatError {
   const code = isErrorCode(error.code) ? error.code : "INTERNAL_SERVER_ERROR";
   return new ChatError(code, error.message, {
     ...(status === undefined ? {} : { status }),
     ...(error.issues ? { issues: error.issues } : {}),
+    ...retryAfterOf(error.retryAfter),
   });
 }
+
+const retryAfterOf = (value: unknown) =>
+  typeof value === "number" && Number.isFinite(value) && value > 0 ? { retryAfter: value } : {};
 
 /** Any thrown value, as a ChatError. `timedOut` says the SDK itself aborted the request. */
 export function toChatError(error: unknown, timedOut = false): ChatError {
   if (ChatError.is(error)) return error;
   if (timedOut) return new ChatError("TIMEOUT", "The server did not answer in time", { status: 0, cause: error });
   if (error instanceof TRPCClientError) {
-    const data = (error.data ?? undefined) as { code?: unknown; httpStatus?: unknown; issues?: unknown } | undefined;
+    const data = (error.data ?? undefined) as
+      { code?: unknown; httpStatus?: unknown; issues?: unknown; retryAfter?: unknown } | undefined;
     const httpStatus = typeof data?.httpStatus === "number" ? data.httpStatus : undefined;
     if (data && isErrorCode(data.code)) {
       return new ChatError(data.code, error.message, {
         status: httpStatus ?? ERROR_STATUS[data.code],
         ...(isIssueList(data.issues) ? { issues: data.issues } : {}),
+        ...retryAfterOf(data.retryAfter),
         cause: error,
       });
     }

@@ -74,8 +74,11 @@ export interface AuthApi {
   register(input: RegisterInput): Promise<User>;
   /** Logs in and keeps the token for every later call and for the socket. */
   login(input: LoginInput): Promise<LoginOutput>;
-  /** Clears the server's cookie and the kept token, and disconnects real time. */
-  logout(): Promise<void>;
+  /**
+   * Logs out: the server revokes the token (with `all`, every token of the user, ending their
+   * sockets everywhere), real time disconnects, and the kept token is cleared.
+   */
+  logout(options?: { all?: boolean }): Promise<void>;
   /** The token in use, or null. */
   token(): string | null;
   /** Replaces the token (a stored one, say); real time reconnects with it on its next connection. */

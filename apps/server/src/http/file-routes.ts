@@ -18,7 +18,8 @@ export interface FileRoutesDeps {
   services: Services;
   store: FileStore;
   limits: UploadLimits;
-  callerOf(req: Request, res: Response): Caller | null;
+  /** The caller of the request's token, once checked (expired, revoked or orphaned tokens give null). */
+  callerOf(req: Request, res: Response): Promise<Caller | null>;
   logger: Logger;
 }
 
@@ -30,8 +31,8 @@ export interface FileRoutesDeps {
 export function mountFileRoutes(app: Express, deps: FileRoutesDeps): void {
   const { services, store, logger } = deps;
 
-  function callerOrRefuse(req: Request, res: Response): Caller {
-    const caller = deps.callerOf(req, res);
+  async function callerOrRefuse(req: Request, res: Response): Promise<Caller> {
+    const caller = await deps.callerOf(req, res);
     if (!caller) throw signInFirst();
     return caller;
   }
@@ -47,7 +48,7 @@ export function mountFileRoutes(app: Express, deps: FileRoutesDeps): void {
 
   app.post(fileRoutes.upload.path, async (req, res) => {
     try {
-      const caller = callerOrRefuse(req, res);
+      const caller = await callerOrRefuse(req, res);
       const key = newStorageKey();
       const received = await receiveUpload(req, store, key, deps.limits);
       res.status(fileRoutes.upload.status).json(await services.files.create(caller, key, received));
@@ -57,7 +58,7 @@ export function mountFileRoutes(app: Express, deps: FileRoutesDeps): void {
   });
 
   async function serve(req: Request, res: Response, thumbnail: boolean) {
-    const caller = callerOrRefuse(req, res);
+    const caller = await callerOrRefuse(req, res);
     const id = IdSchema.safeParse(/^\d{1,16}$/.test(String(req.params.id)) ? Number(req.params.id) : NaN);
     if (!id.success) throw badRequest("id", "must be a file id");
     const file = await services.files.open(caller, id.data);

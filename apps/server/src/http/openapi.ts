@@ -37,24 +37,25 @@ function operationOf(name: string, route: RestRoute, components: Record<string, 
     required: true,
     schema: properties[inputKeyOf(param)] ?? { type: "string" },
   }));
+  const fromQuery = (key: string) => route.method === "get" || (route.query ?? []).includes(key);
   const rest = Object.entries(properties).filter(([key]) => !fromPath.has(key));
+  for (const [key, schema] of rest.filter(([key]) => fromQuery(key))) {
+    parameters.push({ name: key, in: "query", required: required.has(key), schema });
+  }
+  const inBody = rest.filter(([key]) => !fromQuery(key));
   let requestBody: unknown;
-  if (route.method === "get" || route.method === "delete") {
-    for (const [key, schema] of rest) {
-      parameters.push({ name: key, in: "query", required: required.has(key), schema });
-    }
-  } else if (!input.properties) {
+  if (route.method !== "get" && !input.properties) {
     // A union of bodies (`room.create`): documented whole.
     requestBody = { required: true, content: { "application/json": { schema: input } } };
-  } else if (rest.length > 0) {
+  } else if (inBody.length > 0) {
     requestBody = {
       required: true,
       content: {
         "application/json": {
           schema: {
             ...input,
-            properties: Object.fromEntries(rest),
-            required: [...required].filter((key) => !fromPath.has(key)),
+            properties: Object.fromEntries(inBody),
+            required: [...required].filter((key) => !fromPath.has(key) && !fromQuery(key)),
           },
         },
       },
@@ -75,6 +76,8 @@ function operationOf(name: string, route: RestRoute, components: Record<string, 
       400: errorResponse("Invalid input: `error.issues` names each field"),
       ...(route.auth ? { 401: errorResponse("No valid token") } : {}),
       ...(pathParams.length ? { 404: errorResponse("Not found, or not yours to see") } : {}),
+      ...(route.method === "get" ? {} : { 415: errorResponse("The body is not `application/json`") }),
+      429: errorResponse("Rate limited: retry after the `Retry-After` header's seconds (`error.retryAfter`)"),
     },
   };
 }

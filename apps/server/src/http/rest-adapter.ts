@@ -3,7 +3,7 @@ import type { z } from "zod";
 
 import { restRoutes, type RestRoute } from "@causette/contracts";
 
-import { badRequest } from "../errors.ts";
+import { AppError, badRequest } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Context } from "../trpc/context.ts";
 import { appRouter } from "../trpc/routers/_app.ts";
@@ -35,36 +35,66 @@ function shapeOf(schema: z.core.$ZodType): Record<string, z.core.$ZodType> {
   return (unwrap(schema)._zod.def as { shape?: Record<string, z.core.$ZodType> }).shape ?? {};
 }
 
-const expectsNumber = (schema: z.core.$ZodType | undefined) => !!schema && unwrap(schema)._zod.def.type === "number";
-
 const INTEGER = /^-?\d+$/;
 
 /**
- * The procedure's input from a request: body fields, then query fields, then path parameters
- * (renamed as the route says). Path and query values arrive as strings; those the schema wants as
- * numbers are converted when they are whole numbers, and left for the schema to refuse otherwise.
+ * A path or query value (always a string, or an array of them for a repeated key) as the schema
+ * wants it: whole numbers and booleans converted, anything else left for the schema to refuse.
+ * `key` is only looked up among the shape's own fields: `constructor` is not a field.
+ */
+function fromUrl(shape: Record<string, z.core.$ZodType>, key: string, value: unknown): unknown {
+  if (typeof value !== "string" || !Object.hasOwn(shape, key)) return value;
+  const type = unwrap(shape[key]!)._zod.def.type;
+  if (type === "number" && INTEGER.test(value)) return Number(value);
+  if (type === "boolean" && (value === "true" || value === "false")) return value === "true";
+  return value;
+}
+
+const isJson = (req: Request) =>
+  (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase() === "application/json";
+
+/**
+ * The procedure's input from a request. Reads take it from the query string; writes from a JSON
+ * body only (415 for any other content type, so a cross-site form cannot write), plus the query
+ * keys their route names. Path parameters (renamed as the route says) win. The input is a
+ * null-prototype object: a key named `__proto__` or `constructor` is a key like any other, that the
+ * schema then refuses by name.
  */
 function inputOf(route: RestRoute, req: Request): Record<string, unknown> {
-  const body: unknown = req.body ?? {};
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw badRequest("", "the body must be a JSON object");
-  }
+  const input = Object.create(null) as Record<string, unknown>;
   const shape = shapeOf(route.input);
-  const fromUrl: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
-  for (const [param, value] of Object.entries(req.params)) fromUrl[route.params?.[param] ?? param] = value;
-  for (const [key, value] of Object.entries(fromUrl)) {
-    if (typeof value === "string" && INTEGER.test(value) && expectsNumber(shape[key])) fromUrl[key] = Number(value);
+  if (route.method !== "get") {
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+    if ((route.method !== "delete" || hasBody) && !isJson(req)) {
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the input as a JSON body with content-type: application/json");
+    }
+    const body: unknown = req.body ?? {};
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw badRequest("", "the body must be a JSON object");
+    }
+    for (const [key, value] of Object.entries(body)) input[key] = value;
   }
-  return { ...(body as Record<string, unknown>), ...fromUrl };
+  const fromQuery = route.method === "get" ? null : new Set(route.query ?? []);
+  for (const [key, value] of Object.entries(req.query as Record<string, unknown>)) {
+    if (fromQuery && !fromQuery.has(key))
+      throw badRequest(key, "not taken from the query string: send it in the JSON body");
+    input[key] = fromUrl(shape, key, value);
+  }
+  for (const [param, value] of Object.entries(req.params)) {
+    const key = route.params?.[param] ?? param;
+    input[key] = fromUrl(shape, key, value);
+  }
+  return input;
 }
 
 /** Serves every row of the contract's route table through its tRPC procedure. */
 export function mountRestRoutes(app: Express, createContext: (req: Request, res: Response) => Context, logger: Logger) {
   for (const [name, route] of Object.entries(restRoutes) as Array<[string, RestRoute]>) {
     app[route.method](route.path, async (req, res) => {
-      const ctx = createContext(req, res);
       try {
-        const output = await procedureOf(createCaller(ctx), name)(inputOf(route, req));
+        const input = inputOf(route, req);
+        const ctx = createContext(req, res);
+        const output = await procedureOf(createCaller(ctx), name)(input);
         res.status(ctx.http.status ?? route.status).json(output);
       } catch (error) {
         sendError(res, error, logger);

@@ -48,7 +48,7 @@ const shared = (message: MessageRow): MessageRow =>
     : message;
 
 /** The one place that turns committed writes into socket.io events, whatever surface they came from. */
-export function createBroadcaster(io: ChatServer): ChatEvents {
+export function createBroadcaster(io: ChatServer): Omit<ChatEvents, "tokensRevoked"> {
   const toRoom = (roomId: number) => {
     const socketId = origin.getStore()?.socketId;
     return socketId ? io.to(roomChannel(roomId)).except(socketId) : io.to(roomChannel(roomId));

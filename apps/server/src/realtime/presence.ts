@@ -3,7 +3,7 @@ import { roomPartnersOf, type DatabasePool } from "@causette/db";
 import type { Logger } from "../logger.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
-type Arrival = { id: string; handshake: { issued: number } };
+type Arrival = { id: string; data: { arrivedAt: number } };
 
 /**
  * Whether `socket` is the user's oldest socket still connected. Counting to 1 is not enough: two
@@ -13,7 +13,7 @@ type Arrival = { id: string; handshake: { issued: number } };
  */
 function isFirst(socket: Arrival, sockets: readonly Arrival[]): boolean {
   const before = (a: Arrival, b: Arrival) =>
-    a.handshake.issued < b.handshake.issued || (a.handshake.issued === b.handshake.issued && a.id < b.id);
+    a.data.arrivedAt < b.data.arrivedAt || (a.data.arrivedAt === b.data.arrivedAt && a.id < b.id);
   return !sockets.some((other) => other.id !== socket.id && before(other, socket));
 }
 

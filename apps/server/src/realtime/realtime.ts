@@ -8,16 +8,15 @@ import type { DatabasePool } from "@causette/db";
 
 import type { AppConfig } from "../app-config.ts";
 import { bearerToken, cookieToken } from "../auth/credentials.ts";
-import type { TokenIssuer } from "../auth/tokens.ts";
-import { AppError } from "../errors.ts";
+import { AppError, toAppError } from "../errors.ts";
 import { corsOptions } from "../http/cors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import type { ChatEvents, Services } from "../services/index.ts";
+import type { ChatEvents, Services, TokenRevocation } from "../services/index.ts";
 import { createBroadcaster } from "./broadcaster.ts";
 import { registerHandlers } from "./handlers.ts";
 import { createPresence } from "./presence.ts";
-import { userChannel, type ChatServer } from "./types.ts";
+import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
 export interface Realtime {
   io: ChatServer;
@@ -32,7 +31,6 @@ export interface Realtime {
 
 export interface RealtimeDeps {
   server: HttpServer;
-  tokens: TokenIssuer;
   config: AppConfig;
   logger: Logger;
   pool: DatabasePool;
@@ -41,6 +39,15 @@ export interface RealtimeDeps {
 
 // A 4,000-character message is at most 16 KB of UTF-8; the rest is framing and other fields.
 const MAX_PACKET_BYTES = 32 * 1024;
+
+// setTimeout's longest delay (about 24.8 days); a longer-lived token is rechecked then.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Tells the socket its session is over (as a refused handshake would) and disconnects it. */
+function endSession(socket: ChatSocket, reason: "expired" | "revoked") {
+  socket._error({ message: HANDSHAKE_UNAUTHORIZED, data: { reason } });
+  socket.disconnect(true);
+}
 
 /** The promises still running, so shutdown can wait for them to settle. */
 class Running {
@@ -58,14 +65,7 @@ class Running {
   }
 }
 
-export async function createRealtime({
-  server,
-  tokens,
-  config,
-  logger,
-  pool,
-  metrics,
-}: RealtimeDeps): Promise<Realtime> {
+export async function createRealtime({ server, config, logger, pool, metrics }: RealtimeDeps): Promise<Realtime> {
   const cors = corsOptions(config.corsOrigins);
   const io: ChatServer = new Server(server, {
     maxHttpBufferSize: MAX_PACKET_BYTES,
@@ -87,18 +87,6 @@ export async function createRealtime({
     io.adapter(createAdapter(pub, sub, config.redisKey ? { key: config.redisKey } : {}));
   }
 
-  io.use((socket, next) => {
-    const { auth, headers } = socket.handshake;
-    const token =
-      (typeof auth?.token === "string" ? auth.token.replace(/^Bearer\s+/i, "") : undefined) ??
-      bearerToken(headers.authorization) ??
-      cookieToken(headers.cookie, config.cookieSecret);
-    const userId = token ? tokens.verify(token) : null;
-    if (userId === null) return next(new Error(HANDSHAKE_UNAUTHORIZED));
-    socket.data.userId = userId;
-    next();
-  });
-
   // Event handlers, then presence updates (which run beside them): closing waits for each in turn.
   const handlersRunning = new Running();
   const presenceRunning = new Running();
@@ -108,15 +96,49 @@ export async function createRealtime({
     return handlersRunning.add(work());
   }
 
+  /** Ends this node's sockets opened with the revoked token(s): the same connect_error as a refused handshake. */
+  async function endRevoked({ userId, jti }: TokenRevocation) {
+    for (const socket of await io.in(userChannel(userId)).local.fetchSockets()) {
+      if (jti === undefined || socket.data.jti === jti) endSession(socket as unknown as ChatSocket, "revoked");
+    }
+  }
+  io.on("tokens_revoked", (revocation) => void endRevoked(revocation));
+
   return {
     io,
-    events: createBroadcaster(io),
+    events: {
+      ...createBroadcaster(io),
+      tokensRevoked(revocation) {
+        void endRevoked(revocation);
+        io.serverSideEmit("tokens_revoked", revocation);
+      },
+    },
     redisState() {
       if (redisClients.length === 0) return undefined;
       return redisClients.every((client) => client.isReady) ? "up" : "down";
     },
     serve(services) {
       const presence = createPresence(io, pool, logger);
+      io.use((socket, next) => {
+        const { auth, headers } = socket.handshake;
+        const token =
+          (typeof auth?.token === "string" ? auth.token.replace(/^Bearer\s+/i, "") : undefined) ??
+          bearerToken(headers.authorization) ??
+          cookieToken(headers.cookie, config.cookieSecret);
+        if (!token) return next(new Error(HANDSHAKE_UNAUTHORIZED));
+        services.users.authenticate(token).then(
+          (session) => {
+            if (!session) return next(new Error(HANDSHAKE_UNAUTHORIZED));
+            socket.data.userId = session.userId;
+            socket.data.jti = session.jti;
+            socket.data.expiresAt = session.expiresAt;
+            // Joins its user channel right after this: presence orders a user's sockets by it.
+            socket.data.arrivedAt = Date.now();
+            next();
+          },
+          (error: unknown) => next(new Error(toAppError(error).code)),
+        );
+      });
       io.on("connection", (socket) => {
         const userId = socket.data.userId;
         metrics.socketOpened();
@@ -125,6 +147,12 @@ export async function createRealtime({
           if (packet.type === "message") metrics.packetSent(packet.data);
         });
         void socket.join(userChannel(userId));
+        // The token's expiry ends the socket, as it ends REST and tRPC access.
+        const expiry = setTimeout(
+          () => endSession(socket, "expired"),
+          Math.min(socket.data.expiresAt * 1000 - Date.now(), MAX_TIMER_MS),
+        );
+        socket.on("disconnect", () => clearTimeout(expiry));
         registerHandlers(socket, { services, logger, track });
         void presenceRunning.add(presence.connected(socket));
         // While closing, every socket drops to reconnect elsewhere: nobody is going offline.

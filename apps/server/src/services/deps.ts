@@ -1,10 +1,10 @@
 import type { MemberChangeEvent, MemberLeftEvent, ReactionEvent, ReadMarker, RoomInfo } from "@causette/contracts";
 import type { DatabasePool, MessageRow, RoomView } from "@causette/db";
 
-import type { LoginLimiter } from "../auth/login-limiter.ts";
 import type { PasswordHasher } from "../auth/passwords.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
 import type { FileStore } from "../files/file-store.ts";
+import type { RateLimits } from "../limits/rate-limits.ts";
 import type { BatchObserver } from "./send-batcher.ts";
 
 /** Who is calling: every service function but sign-up, log-in and health takes one. */
@@ -44,6 +44,14 @@ export interface ChatEvents {
   reaction(event: "reaction_added" | "reaction_removed", payload: ReactionEvent): void;
   /** `mention` to each of `userIds`' private channel. */
   mentioned(message: MessageRow, userIds: readonly number[]): void;
+  /** Log-out: the user's token `jti`, or every token of the user, no longer opens anything. */
+  tokensRevoked(revocation: TokenRevocation): void;
+}
+
+export interface TokenRevocation {
+  userId: number;
+  /** One token; absent: every token of the user. */
+  jti?: string;
 }
 
 export interface ServiceDeps {
@@ -53,7 +61,7 @@ export interface ServiceDeps {
   redisState(): "up" | "down" | undefined;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
-  loginLimiter: LoginLimiter;
+  limits: RateLimits;
   events: ChatEvents;
   startedAt: number;
   /** Told of each group-commit statement of sends (for metrics). */

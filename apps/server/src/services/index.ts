@@ -6,7 +6,7 @@ import { createRoomService } from "./room.service.ts";
 import { createSystemService } from "./system.service.ts";
 import { createUserService } from "./user.service.ts";
 
-export type { Caller, ChatEvents, ServiceDeps, StateChange } from "./deps.ts";
+export type { Caller, ChatEvents, ServiceDeps, StateChange, TokenRevocation } from "./deps.ts";
 
 /** Every operation, written once; tRPC, REST and socket.io are adapters over these. */
 export function createServices(deps: ServiceDeps) {

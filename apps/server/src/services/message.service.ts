@@ -125,7 +125,9 @@ export function createMessageService(deps: ServiceDeps) {
   }
 
   return {
+    /** Every surface's sends (REST, tRPC batched or not, socket.io) spend the sender's one budget. */
     async send(caller: Caller, input: SendMessageInput): Promise<Message> {
+      await deps.limits.send(caller.userId);
       const clientId = input.clientId ?? null;
       if (input.parentId !== undefined || input.quotedId !== undefined) await assertReferences(caller, input);
       const stored = await sends.insert({

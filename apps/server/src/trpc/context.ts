@@ -1,4 +1,5 @@
-import type { Caller, Services } from "../services/index.ts";
+import type { TokenClaims } from "../auth/tokens.ts";
+import type { Services } from "../services/index.ts";
 
 /** How a procedure answers over HTTP beyond its value: the login cookie, a status other than the default. */
 export interface HttpSession {
@@ -10,7 +11,8 @@ export interface HttpSession {
 
 export interface Context {
   services: Services;
-  caller: Caller | null;
+  /** The session of the request's token (Bearer header or login cookie); checked once, when first asked. */
+  session(): Promise<TokenClaims | null>;
   /** The client's address, for rate limits. */
   address: string;
   http: HttpSession;

@@ -12,7 +12,13 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: body.error.message,
-      data: { ...shape.data, code: body.error.code, issues: body.error.issues, stack: undefined },
+      data: {
+        ...shape.data,
+        code: body.error.code,
+        issues: body.error.issues,
+        retryAfter: body.error.retryAfter,
+        stack: undefined,
+      },
     };
   },
 });
@@ -31,9 +37,10 @@ const appErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(appErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.caller) throw signInFirst();
-  return next({ ctx: { ...ctx, caller: ctx.caller } });
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const session = await ctx.session();
+  if (!session) throw signInFirst();
+  return next({ ctx: { ...ctx, session, caller: { userId: session.userId } } });
 });
 
 /** The procedure behind a REST route: the same input and output schemas, by construction. */

@@ -172,22 +172,20 @@ export async function listRoomsOf(
 ): Promise<RoomView[]> {
   let filter = sql.fragment``;
   let limit = sql.fragment``;
-  let name = "room_of_user";
   if ("roomId" in scope) {
     filter = sql.fragment`AND r.id = ${scope.roomId}`;
   } else {
-    name = "rooms_of_user";
     limit = sql.fragment`LIMIT ${scope.limit}`;
     if (scope.before !== undefined) {
-      name = "rooms_of_user_before";
       filter = sql.fragment`AND (r.last_activity_at, r.id) < (
         SELECT b.last_activity_at, b.id FROM rooms b JOIN room_members bm ON bm.room_id = b.id AND bm.user_id = ${userId}
         WHERE b.id = ${scope.before})`;
     }
   }
-  // Named: PostgreSQL plans this join once per connection instead of on every call.
-  const statement = sql.prepared(name, RoomRowSchema);
-  const rows = await db.any(statement`
+  // Not a named prepared statement: the embedded database is one session shared by every pool
+  // connection, and a name prepared there outlives the connection the pool drops after an error
+  // ("already exists" on every later call). Nothing may leave session state behind.
+  const rows = await db.any(sql.type(RoomRowSchema)`
     SELECT r.id, r.kind, r.name, r.topic, r.visibility, r.member_count AS "memberCount", me.role,
       r.created_at AS "createdAt", r.version,
       (r.message_seq - me.read_seq - me.own_after_read - (
