@@ -28,12 +28,7 @@ import { requestLog } from "./http/request-log.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { sendError } from "./http/send-error.ts";
-import {
-  createRateLimits,
-  DEFAULT_RATE_LIMITS,
-  type RateLimitRules,
-  type RateLimitStore,
-} from "./limits/rate-limits.ts";
+import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitStore } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
