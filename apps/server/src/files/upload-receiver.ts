@@ -99,6 +99,8 @@ export async function receiveUpload(
   const interrupted = () => {
     if (!req.complete) fail(badRequest(UPLOAD_FIELD, "the upload was interrupted"));
   };
+  // Once the whole body is in, only the store is left to finish: no more client time-out.
+  const received = () => clearTimeout(timer);
 
   parser.on("file", (field, stream, info) => {
     if (field !== UPLOAD_FIELD) {
@@ -124,6 +126,7 @@ export async function receiveUpload(
     fail(badRequest(UPLOAD_FIELD, `the multipart body is malformed or cut short (${error.message})`)),
   );
   req.on("data", idle);
+  req.once("end", received);
   req.on("close", interrupted);
   idle();
   req.pipe(parser);
@@ -148,6 +151,7 @@ export async function receiveUpload(
   } finally {
     clearTimeout(timer);
     req.off("data", idle);
+    req.off("end", received);
     req.off("close", interrupted);
   }
 }
