@@ -40,6 +40,15 @@ describe("RoomTracker", () => {
     expect(t.version).toBe(12);
   });
 
+  it("delivers a missed message as new even when the client's own later send has a higher id", () => {
+    const t = tracker();
+    // Bob's 101 (version 11) is missed during an outage; Ana's own send 102 (version 12) is acknowledged.
+    t.recordOwn(msg(102, 12));
+    const out = t.catchUp({ version: 12, messages: [msg(101, 11, { sender: BOB })] });
+    expect(out.map((e) => e.event)).toEqual(["receive_message"]);
+    expect(t.version).toBe(12);
+  });
+
   it("keeps the catch-up point at the last version seen without a gap", () => {
     const t = tracker();
     t.accept({ event: "receive_message", payload: msg(102, 12) });

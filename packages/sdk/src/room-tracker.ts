@@ -37,7 +37,11 @@ export class RoomTracker {
   private watermark: number;
   /** Versions seen above the watermark (events can arrive while an earlier one is still in flight). */
   private readonly ahead = new Set<number>();
-  private maxMessageId: number;
+  /**
+   * Messages at or below this id were history when the room was joined, or have been forgotten
+   * (`seen` is bounded): one of them in a catch-up is an edit or a receipt, never a new message.
+   */
+  private floor: number;
   private readonly participants: number[];
   private readonly seen = new Map<number, Seen>();
 
@@ -46,7 +50,7 @@ export class RoomTracker {
     baseline: RoomBaseline,
   ) {
     this.watermark = baseline.version;
-    this.maxMessageId = baseline.maxMessageId;
+    this.floor = baseline.maxMessageId;
     this.participants = baseline.participants;
   }
 
@@ -113,7 +117,9 @@ export class RoomTracker {
       if ((known?.version ?? 0) >= message.version) continue;
       if (message.deletedAt !== null) {
         out.push({ event: "message_deleted", payload: message });
-      } else if (message.id > this.maxMessageId) {
+      } else if (known === undefined && message.id > this.floor) {
+        // Never seen, and newer than what this client knew: new, whatever ids it has seen since
+        // (its own sends, acknowledged during the outage, may carry higher ids than the missed ones).
         out.push({ event: "receive_message", payload: message });
       } else if (known?.editedAt !== undefined ? known.editedAt !== message.editedAt : message.editedAt !== null) {
         // An edit (the message carries its state too, so a receipt that came with it is not lost).
@@ -150,7 +156,6 @@ export class RoomTracker {
       sender: message.sender,
       editedAt: message.editedAt,
     });
-    this.maxMessageId = Math.max(this.maxMessageId, message.id);
     this.observe(message.version);
   }
 
@@ -180,7 +185,10 @@ export class RoomTracker {
     this.seen.set(id, entry);
     if (this.seen.size > SEEN_LIMIT) {
       const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
+      if (oldest !== undefined) {
+        this.seen.delete(oldest);
+        this.floor = Math.max(this.floor, oldest);
+      }
     }
   }
 
