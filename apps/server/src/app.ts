@@ -15,7 +15,7 @@ import { AUTH_COOKIE, bearerToken } from "./auth/credentials.ts";
 import { PasswordHasher } from "./auth/passwords.ts";
 import { createTokenIssuer, type TokenClaims } from "./auth/tokens.ts";
 import { DEFAULT_MAX_GROUP_MEMBERS, DEFAULT_MAX_UPLOAD_BYTES } from "./env.ts";
-import { AppError, toAppError } from "./errors.ts";
+import { AppError } from "./errors.ts";
 import { createDiskStore } from "./files/disk-store.ts";
 import type { FileStore } from "./files/file-store.ts";
 import { corsOptions } from "./http/cors.ts";
@@ -34,6 +34,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { createRealtime, type Realtime } from "./realtime/realtime.ts";
 import { createServices, type Services } from "./services/index.ts";
 import type { Context } from "./trpc/context.ts";
+import { toAppErrorFromTrpc } from "./trpc/errors.ts";
 import { appRouter } from "./trpc/routers/_app.ts";
 
 export type { AppConfig } from "./app-config.ts";
@@ -161,7 +162,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
       createContext: ({ req, res }) => createContext(req, res),
       maxBatchSize: MAX_BATCH_SIZE,
       responseMeta: ({ errors }) => {
-        const retryAfter = Math.max(0, ...errors.map((e) => toAppError(e).extra.retryAfter ?? 0));
+        const retryAfter = Math.max(0, ...errors.map((e) => toAppErrorFromTrpc(e).extra.retryAfter ?? 0));
         return retryAfter > 0 ? { headers: { "retry-after": String(retryAfter) } } : {};
       },
       onError: ({ error, path }) => {

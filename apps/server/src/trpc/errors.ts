@@ -8,8 +8,11 @@ import { AppError, internalError, isErrorCode, toAppError } from "../errors.ts";
  */
 export function toAppErrorFromTrpc(error: unknown): AppError & { internal?: unknown } {
   if (!(error instanceof TRPCError)) return toAppError(error);
-  const fromService = toAppError(error.cause);
-  if (fromService.internal === undefined) return fromService;
+  // tRPC's own errors (405, 415, a bad batch) have no cause: they map by their code below.
+  if (error.cause !== undefined) {
+    const fromService = toAppError(error.cause);
+    if (!("internal" in fromService)) return fromService;
+  }
   if (error.code === "PARSE_ERROR") return new AppError("BAD_REQUEST", error.message);
   if (error.code !== "INTERNAL_SERVER_ERROR" && isErrorCode(error.code)) return new AppError(error.code, error.message);
   return internalError(error.cause ?? error);
