@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createTestDatabase, type TestDatabase } from "./database.ts";
-import { env, http, signUp, startServer, trpcClient, type TestServer, type TestUser } from "./harness.ts";
+import {
+  createTestDatabase,
+  DATABASE_MODES,
+  http,
+  signUp,
+  startServer,
+  trpcClient,
+  type TestDatabase,
+  type TestServer,
+  type TestUser,
+} from "./harness.ts";
 
 // The embedded database is one session behind a pool: state one failed statement leaves there
-// (a named prepared statement) would poison every later call. Both modes must behave alike, so
-// the embedded one runs even when DB_URL is set.
-const modes = [
-  ["embedded PostgreSQL (PGlite)", undefined],
-  ...(env.dbUrl ? [["PostgreSQL at DB_URL", env.dbUrl] as const] : []),
-] as const;
-
-describe.each(modes)("every error path, then a normal call, on %s", (_label, url) => {
+// (a named prepared statement) would poison every later call. Both modes must behave alike.
+describe.each(DATABASE_MODES)("every error path, then a normal call, on %s", (_label, url) => {
   let db: TestDatabase;
   let server: TestServer;
   let ana: TestUser;

@@ -15,6 +15,18 @@ import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 export const env = loadEnv();
 
+/**
+ * Both database modes, for the tests that must hold on each: the embedded one always (it runs
+ * even when DB_URL is set), and the PostgreSQL at DB_URL when there is one. Pass the URL to
+ * `createTestDatabase`.
+ */
+export const DATABASE_MODES = [
+  ["embedded PostgreSQL (PGlite)", undefined],
+  ...(env.dbUrl ? [["PostgreSQL at DB_URL", env.dbUrl] as const] : []),
+] as const;
+
+export { createTestDatabase, type TestDatabase };
+
 export interface TestServer {
   url: string;
   app: App;

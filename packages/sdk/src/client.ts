@@ -1,3 +1,5 @@
+import type { Message } from "@causette/contracts";
+
 import { ChatError } from "./errors.ts";
 import { createFiles } from "./files.ts";
 import { createHttp, newClientId } from "./http.ts";
@@ -62,8 +64,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   });
 
-  const changes: ChatClient["rooms"]["changes"] = (input) =>
-    call((t, signal) => t.room.changes.query(input, { signal }));
+  /** Answers messages as they come, after the real-time layer learnt the caller's reactions from them. */
+  const learnt = async <T extends Message | Message[]>(answer: Promise<T>): Promise<T> => {
+    const value = await answer;
+    realtime.learn(Array.isArray(value) ? value : [value]);
+    return value;
+  };
+  const changes: ChatClient["rooms"]["changes"] = async (input) => {
+    const answer = await call((t, signal) => t.room.changes.query(input, { signal }));
+    realtime.learn(answer.messages);
+    return answer;
+  };
   const markRead: ChatClient["rooms"]["markRead"] = (input) =>
     call((t, signal) => t.room.markRead.mutate(input, { signal }));
 
@@ -121,11 +132,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         const payload = { ...input, clientId: input.clientId ?? newClientId() };
         return retried((t, signal) => t.message.send.mutate(payload, { signal }));
       },
-      list: (input) => call((t, signal) => t.message.list.query(input, { signal })),
-      edit: (input) => call((t, signal) => t.message.edit.mutate(input, { signal })),
+      list: (input) => learnt(call((t, signal) => t.message.list.query(input, { signal }))),
+      thread: (input) => learnt(call((t, signal) => t.message.thread.query(input, { signal }))),
+      react: (input) => learnt(call((t, signal) => t.message.react.mutate(input, { signal }))),
+      unreact: (input) => learnt(call((t, signal) => t.message.unreact.mutate(input, { signal }))),
+      edit: (input) => learnt(call((t, signal) => t.message.edit.mutate(input, { signal }))),
       setState: (input) => call((t, signal) => t.message.setState.mutate(input, { signal })),
       delete: (id) => call((t, signal) => t.message.delete.mutate({ id }, { signal })),
-      search: (input) => call((t, signal) => t.message.search.query(input, { signal })),
+      search: (input) => learnt(call((t, signal) => t.message.search.query(input, { signal }))),
       receipts: (id) => call((t, signal) => t.message.receipts.query({ id }, { signal })),
       changes,
       markRead,

@@ -82,6 +82,11 @@ export class JoinedRooms {
     this.rooms.clear();
   }
 
+  /** Messages the app read through the API: the SDK learns which reactions are its user's. */
+  learn(messages: readonly Message[]): void {
+    for (const message of messages) this.rooms.get(message.roomId)?.tracker?.learn(message);
+  }
+
   recordOwn(message: Message): void {
     this.rooms.get(message.roomId)?.tracker?.recordOwn(message);
   }
@@ -121,7 +126,10 @@ export class JoinedRooms {
   }
 
   private deliver(item: TrackedEvent): void {
+    // One branch per payload type: `emit` checks each event's payload against its name.
     if (item.event === "message_state_update") this.deps.listeners.emit(item.event, item.payload);
+    else if (item.event === "reaction_added") this.deps.listeners.emit(item.event, item.payload);
+    else if (item.event === "reaction_removed") this.deps.listeners.emit(item.event, item.payload);
     else this.deps.listeners.emit(item.event, item.payload);
   }
 
@@ -136,7 +144,7 @@ export class JoinedRooms {
     await this.deps.request("join_room", roomId);
     if (connection !== this.deps.epoch()) return;
     if (!room.tracker) {
-      room.tracker = new RoomTracker(roomId, await this.deps.baseline(roomId));
+      room.tracker = new RoomTracker(roomId, { ...(await this.deps.baseline(roomId)), self: this.deps.userId() });
       if (connection === this.deps.epoch()) this.release(room);
       return;
     }

@@ -1,4 +1,9 @@
-import { HANDSHAKE_UNAUTHORIZED, type ClientEventName, type ClientEventPayload } from "@causette/contracts";
+import {
+  HANDSHAKE_UNAUTHORIZED,
+  type ClientEventName,
+  type ClientEventPayload,
+  type Message,
+} from "@causette/contracts";
 
 import { ChatError } from "./errors.ts";
 import { newClientId, retry } from "./http.ts";
@@ -25,7 +30,10 @@ function connectError(error: Error): ChatError {
   return new ChatError("NETWORK", `Could not reach the server: ${error.message}`, { status: 0, cause: error });
 }
 
-export function createRealtime(options: RealtimeOptions): RealtimeApi {
+export function createRealtime(options: RealtimeOptions): RealtimeApi & {
+  /** Messages the app read through the API: the SDK learns which reactions are its user's. */
+  learn(messages: readonly Message[]): void;
+} {
   let socket: ClientSocket | null = null;
   /** Bumped on every (re)connection: a catch-up from an older connection stops where it is. */
   let epoch = 0;
@@ -74,6 +82,9 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     s.on("message_updated", (payload) => rooms.incoming({ event: "message_updated", payload }));
     s.on("message_deleted", (payload) => rooms.incoming({ event: "message_deleted", payload }));
     s.on("message_state_update", (payload) => rooms.incoming({ event: "message_state_update", payload }));
+    s.on("reaction_added", (payload) => rooms.incoming({ event: "reaction_added", payload }));
+    s.on("reaction_removed", (payload) => rooms.incoming({ event: "reaction_removed", payload }));
+    s.on("mention", (payload) => listeners.emit("mention", payload));
     s.on("typing", (payload) => listeners.emit("typing", payload));
     s.on("presence", (payload) => listeners.emit("presence", payload));
     s.on("room_created", (payload) => listeners.emit("room_created", payload));
@@ -153,6 +164,8 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     sync(input) {
       return request("sync", input);
     },
+
+    learn: (messages) => rooms.learn(messages),
 
     on: (event, listener) => listeners.on(event, listener),
     off: (event, listener) => listeners.off(event, listener),

@@ -1,4 +1,4 @@
-import type { Changes, Message, MessageState, MessageStateUpdate } from "@causette/contracts";
+import type { Changes, Message, MessageState, MessageStateUpdate, ReactionEvent } from "@causette/contracts";
 
 const RANK: Record<MessageState, number> = { ok: 0, recu: 1, lu: 2 };
 
@@ -10,19 +10,41 @@ export interface RoomBaseline {
   maxMessageId: number;
   /** Both participants' ids: a receipt is moved by the one who did not send the message. */
   participants: number[];
+  /** This client's user id, when known: its reactions are the ones marked `me`. */
+  self?: number | null;
 }
 
 export type MessageEventName = "receive_message" | "message_updated" | "message_deleted";
 export type TrackedEvent =
-  { event: MessageEventName; payload: Message } | { event: "message_state_update"; payload: MessageStateUpdate };
+  | { event: MessageEventName; payload: Message }
+  | { event: "message_state_update"; payload: MessageStateUpdate }
+  | { event: "reaction_added"; payload: ReactionEvent }
+  | { event: "reaction_removed"; payload: ReactionEvent };
 
 interface Seen {
   version: number;
   state?: MessageState;
   sender?: number;
-  /** Undefined when only a receipt was seen, not the message itself. */
-  editedAt?: string | null;
+  /** What besides the state a write may change (text, thread, quote, reaction counts, mentions); undefined until the message itself was seen. */
+  content?: string;
+  /** The emoji this client's user reacted with, as of `version` (kept apart: it orders only what is known of them). */
+  mine?: { emoji: string[]; version: number };
 }
+
+/** A message's fields that change without a receipt, reactions as counts (`me` is per receiver). */
+const contentOf = (m: Message) =>
+  JSON.stringify([
+    m.message,
+    m.editedAt,
+    m.replyCount,
+    m.lastReplyAt,
+    m.quoted,
+    m.mentions,
+    m.reactions.map((r) => [r.emoji, r.count]),
+  ]);
+
+/** The emoji a message, as its reader was answered it, carries as the reader's own. */
+const mineOf = (m: Message) => ({ emoji: m.reactions.filter((r) => r.me).map((r) => r.emoji), version: m.version });
 
 /** How many messages per room the tracker remembers for de-duplication. */
 const SEEN_LIMIT = 5_000;
@@ -43,6 +65,7 @@ export class RoomTracker {
    */
   private floor: number;
   private readonly participants: number[];
+  private readonly self: number | null;
   private readonly seen = new Map<number, Seen>();
 
   constructor(
@@ -52,6 +75,7 @@ export class RoomTracker {
     this.watermark = baseline.version;
     this.floor = baseline.maxMessageId;
     this.participants = baseline.participants;
+    this.self = baseline.self ?? null;
   }
 
   /** The version a catch-up starts after. */
@@ -59,7 +83,11 @@ export class RoomTracker {
     return this.watermark;
   }
 
-  /** Whether a live event is new (and records it); false for one already delivered at that version. */
+  /**
+   * Whether a live event is new (and records it); false for one already delivered at that version.
+   * A live message serves every member at once, so its reactions carry `me` false: the item's
+   * payload is replaced by a copy with this client's own marked, from what it knows of them.
+   */
   accept(item: TrackedEvent): boolean {
     if (item.event === "message_state_update") {
       const update = item.payload;
@@ -67,16 +95,47 @@ export class RoomTracker {
       this.applyReceipt(update);
       return true;
     }
+    if (item.event === "reaction_added" || item.event === "reaction_removed") {
+      const reaction = item.payload;
+      const known = this.seen.get(reaction.messageId);
+      if ((known?.version ?? 0) >= reaction.version) return false;
+      let mine = known?.mine;
+      if (reaction.userId === this.self && reaction.version > (mine?.version ?? 0)) {
+        const others = (mine?.emoji ?? []).filter((e) => e !== reaction.emoji);
+        mine = {
+          emoji: item.event === "reaction_added" ? [...others, reaction.emoji] : others,
+          version: reaction.version,
+        };
+      }
+      this.put(reaction.messageId, { ...known, version: reaction.version, ...(mine ? { mine } : {}) });
+      this.observe(reaction.version);
+      return true;
+    }
     const message = item.payload;
-    if ((this.seen.get(message.id)?.version ?? 0) >= message.version) return false;
-    this.remember(message);
+    const known = this.seen.get(message.id);
+    if ((known?.version ?? 0) >= message.version) return false;
+    const mine = known?.mine?.emoji ?? [];
+    if (message.reactions.some((r) => mine.includes(r.emoji))) {
+      item.payload = { ...message, reactions: message.reactions.map((r) => ({ ...r, me: mine.includes(r.emoji) })) };
+    }
+    this.remember(message, false);
     return true;
+  }
+
+  /**
+   * Messages this client read through the API, each as its user sees it: which reactions are its
+   * own. Nothing is delivered or marked seen (the live event of the same write still comes).
+   */
+  learn(message: Message): void {
+    const known = this.seen.get(message.id);
+    if ((known?.mine?.version ?? 0) > message.version) return;
+    this.put(message.id, { ...known, version: known?.version ?? 0, mine: mineOf(message) });
   }
 
   /** A message this client sent through the socket (the ack): seen, but not an event to deliver. */
   recordOwn(message: Message): void {
     if ((this.seen.get(message.id)?.version ?? 0) >= message.version) return;
-    this.remember(message);
+    this.remember(message, true);
   }
 
   /** A receipt this client set through the socket (the ack answers the marked message). */
@@ -86,13 +145,15 @@ export class RoomTracker {
       { roomId: message.roomId, messageId: message.id, state: message.state, version: message.version, userId: 0 },
       message.sender,
     );
-    this.remember(message);
+    this.remember(message, true);
   }
 
   /**
    * The events a connected client would have received for these changes, in version order, minus
-   * those already delivered. Each version is one write: a new message, an edit, a deletion, or one
-   * receipt that moved several messages of one sender.
+   * those already delivered. Each version is one write: a new message, an edit, a deletion, one
+   * receipt that moved messages of one sender or more, a reaction, or a thread reply with its root.
+   * A message changed other than by its state (a reaction, a reply to it, a quoted message deleted)
+   * comes as `message_updated`, as this client's user sees it (`me` set).
    */
   catchUp(changes: Changes): TrackedEvent[] {
     const out: TrackedEvent[] = [];
@@ -114,22 +175,33 @@ export class RoomTracker {
     const receipts: Message[] = [];
     for (const message of group) {
       const known = this.seen.get(message.id);
-      if ((known?.version ?? 0) >= message.version) continue;
+      // Never seen itself, and newer than what this client knew: new, whatever ids it has seen since
+      // (its own sends, acknowledged during the outage, may carry higher ids than the missed ones),
+      // and whatever later writes to it (a reaction) reached this client live.
+      const isNew = known?.content === undefined && message.id > this.floor;
+      if (!isNew && (known?.version ?? 0) >= message.version) continue;
       if (message.deletedAt !== null) {
         out.push({ event: "message_deleted", payload: message });
-      } else if (known === undefined && message.id > this.floor) {
-        // Never seen, and newer than what this client knew: new, whatever ids it has seen since
-        // (its own sends, acknowledged during the outage, may carry higher ids than the missed ones).
+      } else if (isNew) {
         out.push({ event: "receive_message", payload: message });
-      } else if (known?.editedAt !== undefined ? known.editedAt !== message.editedAt : message.editedAt !== null) {
-        // An edit (the message carries its state too, so a receipt that came with it is not lost).
+      } else if (
+        known?.content !== undefined
+          ? known.content !== contentOf(message)
+          : message.editedAt !== null ||
+            message.reactions.length > 0 ||
+            message.replyCount > 0 ||
+            message.quoted?.deleted === true
+      ) {
+        // An edit or another change (the message carries its state too, so a receipt that came with it is not lost).
         out.push({ event: "message_updated", payload: message });
       } else {
         receipts.push(message);
       }
     }
-    const top = receipts.reduce<Message | undefined>((a, m) => (a === undefined || m.id > a.id ? m : a), undefined);
-    if (top) {
+    // One receipt per sender: its newest moved message stands for every earlier one of that sender.
+    const tops = new Map<number, Message>();
+    for (const m of receipts) if ((tops.get(m.sender)?.id ?? 0) < m.id) tops.set(m.sender, m);
+    for (const top of tops.values()) {
       out.push({
         event: "message_state_update",
         payload: {
@@ -141,7 +213,7 @@ export class RoomTracker {
         },
       });
     }
-    for (const message of group) this.remember(message);
+    for (const message of group) this.remember(message, true);
     return out;
   }
 
@@ -149,12 +221,19 @@ export class RoomTracker {
     return this.participants.find((id) => id !== sender) ?? sender;
   }
 
-  private remember(message: Message): void {
+  /**
+   * The message as delivered. `answered`: it is as this client's user was answered it (`me` set),
+   * not a broadcast: its reactions replace what was known of theirs, unless that is newer.
+   */
+  private remember(message: Message, answered: boolean): void {
+    const known = this.seen.get(message.id)?.mine;
+    const mine = answered && message.version >= (known?.version ?? 0) ? mineOf(message) : known;
     this.put(message.id, {
       version: message.version,
       state: message.state,
       sender: message.sender,
-      editedAt: message.editedAt,
+      content: contentOf(message),
+      ...(mine ? { mine } : {}),
     });
     this.observe(message.version);
   }

@@ -18,6 +18,7 @@ import type {
   MessageSetStateInput,
   PublicRoom,
   PublicRoomListInput,
+  ReactionInput,
   Receipt,
   RegisterInput,
   Room,
@@ -29,6 +30,7 @@ import type {
   SocketMessageState,
   SocketSendMessage,
   SyncInput,
+  ThreadListInput,
   TypingInput,
   User,
   UserListInput,
@@ -64,7 +66,10 @@ export interface ChatClientOptions {
 /** The input of `users.list`, every field optional. */
 export type UserListOptions = UserListInput;
 
-/** `send` with `clientId` optional: the SDK adds one (a UUID) and keeps it across retries. */
+/**
+ * `send` with `clientId` optional: the SDK adds one (a UUID) and keeps it across retries. `parentId`
+ * makes a thread reply, `quotedId` a quote reply.
+ */
 export type SendInput = SendMessageInput;
 /** `send_message`'s payload; `clientId` optional as for `messages.send`. */
 export type RealtimeSendInput = SocketSendMessage;
@@ -129,8 +134,14 @@ export interface RoomsApi {
 export interface MessagesApi {
   /** Sends; adds a `clientId` when missing and retries network failures with it, so it is stored once. */
   send(input: SendInput): Promise<Message>;
-  /** Oldest first: the latest `limit`, or those just `before` or `after` a message id. */
+  /** The main history (no thread replies), oldest first: the latest `limit`, or those just `before` or `after` a message id. */
   list(input: MessageListInput): Promise<Message[]>;
+  /** A thread's replies (`id` its root), oldest first, paged as `list`. */
+  thread(input: ThreadListInput): Promise<Message[]>;
+  /** Adds your reaction (one emoji, or a `:short_name:`); adding it again changes nothing. */
+  react(input: ReactionInput): Promise<Message>;
+  /** Removes your reaction; without one, answers the message as it is. */
+  unreact(input: ReactionInput): Promise<Message>;
   edit(input: MessageEditInput): Promise<Message>;
   setState(input: MessageSetStateInput): Promise<Message>;
   /** Leaves a tombstone (`deletedAt` set, text emptied) and answers it. */

@@ -1,7 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { describe, expectTypeOf, it } from "vitest";
 
-import type { Changes, Message, MessageStateUpdate, Room, User } from "@causette/contracts";
+import type { Changes, Message, MessageStateUpdate, ReactionEvent, Room, User } from "@causette/contracts";
 import type { AppRouter } from "@causette/server/router";
 
 import { createChatClient, type ChatClient, type ChatError, type ChatErrorCode } from "../src/index.ts";
@@ -64,6 +64,23 @@ describe("the SDK's types are the server's", () => {
     });
     chat.realtime.on("room_removed", (info) => {
       expectTypeOf(info).toEqualTypeOf<{ roomId: number; reason: "left" | "removed" }>();
+    });
+  });
+
+  it("types threads, reactions and mentions from the server's", () => {
+    expectTypeOf<Arg<ChatClient["messages"]["thread"]>>().toEqualTypeOf<In["message"]["thread"]>();
+    expectTypeOf<Result<ChatClient["messages"]["thread"]>>().toEqualTypeOf<Out["message"]["thread"]>();
+    expectTypeOf<Arg<ChatClient["messages"]["react"]>>().toEqualTypeOf<In["message"]["react"]>();
+    expectTypeOf<Result<ChatClient["messages"]["react"]>>().toEqualTypeOf<Out["message"]["react"]>();
+    expectTypeOf<Arg<ChatClient["messages"]["unreact"]>>().toEqualTypeOf<In["message"]["unreact"]>();
+    expectTypeOf<Result<ChatClient["messages"]["unreact"]>>().toEqualTypeOf<Out["message"]["unreact"]>();
+    expectTypeOf(chat.messages.send).parameter(0).toHaveProperty("parentId").toEqualTypeOf<number | undefined>();
+    expectTypeOf(chat.realtime.sendMessage).parameter(0).toHaveProperty("quotedId").toEqualTypeOf<number | undefined>();
+    chat.realtime.on("reaction_added", (event) => {
+      expectTypeOf(event).toEqualTypeOf<ReactionEvent>();
+    });
+    chat.realtime.on("mention", (event) => {
+      expectTypeOf(event.message).toEqualTypeOf<Message>();
     });
   });
 
