@@ -118,6 +118,29 @@ describe("GET /api/chat/search", () => {
     }
   });
 
+  it("finds thread replies beside the main history, in the caller's rooms only", async () => {
+    const root = await send(pair.b, pair.room.id, "who brings the croissants?");
+    const replied = await pair.a.api.post<Message>("/api/chat/", {
+      roomId: pair.room.id,
+      message: "I bring croissants",
+      parentId: root.id,
+    });
+    expect(replied.status).toBe(201);
+    const reply = replied.body;
+    const elsewhere = await send(other.a, other.room.id, "croissants for carl and dana");
+    expect((await search(pair.a, q("croissants"))).map((m) => [m.id, m.parentId])).toEqual([
+      [reply.id, root.id],
+      [root.id, null],
+    ]);
+    expect((await search(pair.b, q("croissants", `&roomId=${pair.room.id}&limit=1`))).map((m) => m.id)).toEqual([
+      reply.id,
+    ]);
+    expect((await search(other.b, q("croissants"))).map((m) => m.id)).toEqual([elsewhere.id]);
+    expect(await trpcClient(server.url, pair.b.token).message.search.query({ q: "bring croissants" })).toEqual([reply]);
+    await pair.a.api.delete(`/api/chat/${reply.id}`);
+    expect((await search(pair.a, q("croissants"))).map((m) => m.id)).toEqual([root.id]);
+  });
+
   it("tRPC message.search answers what REST answers", async () => {
     expect(await trpcClient(server.url, pair.a.token).message.search.query({ q: "boulangerie" })).toEqual(
       await search(pair.a, q("boulangerie")),

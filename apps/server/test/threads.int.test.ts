@@ -2,8 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Changes, Message, Room } from "@causette/contracts";
 
+import type { AppRouter } from "../src/trpc/routers/_app.ts";
 import { insertUsers, send } from "./chat.ts";
-import { nextEvent, signUp, startServer, trpcClient, type TestServer, type TestUser } from "./harness.ts";
+import {
+  connectSocket,
+  nextEvent,
+  signUp,
+  startServer,
+  trpcClient,
+  TRPCClientError,
+  type TestServer,
+  type TestUser,
+} from "./harness.ts";
 import { call, eventually, expectSilence, joined, record } from "./realtime-helpers.ts";
 
 let server: TestServer;
@@ -299,6 +309,90 @@ describe("reactions", () => {
     const updated = nextEvent(socket, "message_updated");
     await owner.api.put(`/api/chat/${m.id}`, { message: "shared payload, edited" });
     expect((await updated).reactions).toEqual([{ emoji: "👀", count: 1, me: false }]);
+  });
+});
+
+describe("who may and who hears", () => {
+  it("refuses an outsider and a removed member on the socket too: a reply or a quote in the room is NOT_FOUND", async () => {
+    const room = await group(owner, [ana, bob]);
+    const m = await send(bob, room.id, "secret root");
+    await owner.api.delete(`/api/room/${room.id}/members/${bob.user.id}`);
+    for (const user of [outsider, bob]) {
+      const socket = await connectSocket(server.url, user.token);
+      for (const extra of [{ parentId: m.id }, { quotedId: m.id }, { parentId: m.id, quotedId: m.id }]) {
+        const ack = await call(socket, "send_message", { roomId: room.id, message: "x", ...extra });
+        expect(ack).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+        expect(JSON.stringify(ack)).not.toMatch(/secret/);
+      }
+    }
+    expect((await current(owner, m)).replyCount).toBe(0);
+  });
+
+  it("never quotes into one's own room a message of a room one is not in: 400 quotedId, as for none", async () => {
+    const m = await send(bob, team.id, "secret elsewhere");
+    const own = (await outsider.api.post<Room>("/api/room/", { participant: owner.user.id })).body;
+    const answers = [];
+    for (const quotedId of [m.id, 999_999_999]) {
+      const res = await sendWith(outsider, { roomId: own.id, message: "x", quotedId });
+      expect(res.status).toBe(400);
+      expect(res.body.error.issues).toEqual([{ path: "quotedId", message: expect.any(String) }]);
+      answers.push(res.body.error.issues);
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    const trpc = trpcClient(server.url, outsider.token);
+    const refused = await trpc.message.send
+      .mutate({ roomId: own.id, message: "x", quotedId: m.id })
+      .catch((e: unknown) => e as TRPCClientError<AppRouter>);
+    expect(refused).toMatchObject({
+      data: { httpStatus: 400, issues: [expect.objectContaining({ path: "quotedId" })] },
+    });
+    expect(JSON.stringify(refused)).not.toMatch(/secret/);
+  });
+
+  it("tells no outsider nor removed member of replies, reactions or mentions, not even on their own channel", async () => {
+    const cid = await signUp(server.url, "cid");
+    const room = await group(owner, [ana, cid]);
+    const m = await send(owner, room.id, "root");
+    const cidSocket = await joined(server.url, cid, room.id);
+    expect((await owner.api.delete(`/api/room/${room.id}/members/${cid.user.id}`)).status).toBe(200);
+    const outsiderSocket = await connectSocket(server.url, outsider.token);
+    const heard = [cidSocket, outsiderSocket].flatMap((socket) =>
+      (["receive_message", "message_updated", "reaction_added", "reaction_removed", "mention"] as const).map(
+        (event) => ({ event, seen: record(socket, event) }),
+      ),
+    );
+    const anaSocket = await joined(server.url, ana, room.id);
+    const anaSaw = record(anaSocket, "reaction_removed");
+
+    const reply = await sendWith(ana, {
+      roomId: room.id,
+      message: `@${cid.user.username} @${outsider.user.username} @room`,
+      parentId: m.id,
+    });
+    expect(reply.status).toBe(201);
+    // Neither is a member: their names are plain text, and @room means the members.
+    expect(reply.body.mentions).toEqual([owner.user.id]);
+    await owner.api.post(`/api/chat/${m.id}/reactions`, { emoji: "👀" });
+    await owner.api.delete(`/api/chat/${m.id}/reactions/${encodeURIComponent("👀")}`);
+    // Ana heard the last of it: what the others were to hear has been sent by now.
+    await eventually(() => expect(anaSaw).toHaveLength(1));
+    await expectSilence(outsiderSocket, "mention");
+    for (const { event, seen } of heard) expect(seen, event).toEqual([]);
+    expect((await roomOf(owner, room.id)).mentions).toBe(1);
+  });
+
+  it("answers 400 naming emoji over tRPC, as over REST", async () => {
+    const m = await send(owner, team.id, "trpc emoji");
+    const trpc = trpcClient(server.url, ana.token);
+    for (const emoji of ["ab", "👍👍", ":a b:"]) {
+      const refused = await trpc.message.react.mutate({ id: m.id, emoji }).catch((e: unknown) => e);
+      expect(refused, emoji).toBeInstanceOf(TRPCClientError);
+      expect((refused as TRPCClientError<AppRouter>).data).toMatchObject({
+        httpStatus: 400,
+        code: "BAD_REQUEST",
+        issues: [expect.objectContaining({ path: "emoji" })],
+      });
+    }
   });
 });
 
