@@ -17,7 +17,15 @@ import { parseArgs } from "node:util";
 import express from "express";
 import pg from "pg";
 
-import { isRoomMember, listMessages, openDatabase, sql, type Database, type DatabasePool } from "@causette/db";
+import {
+  isRoomMember,
+  listMessages,
+  openDatabase,
+  sql,
+  type Database,
+  type DatabasePool,
+  type MessageRow,
+} from "@causette/db";
 import { createApp, LOAD_TEST_RATE_LIMITS } from "@causette/server/app";
 import { loadEnv } from "@causette/server/env";
 import { createLogger } from "@causette/server/logger";
@@ -226,6 +234,7 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
     WHERE id IN (SELECT max(id) FROM messages WHERE room_id = ${hubRoom})
        OR id IN (SELECT id FROM messages WHERE room_id = ${busyRoom} ORDER BY id LIMIT 1 OFFSET ${Math.floor((M * busyPercent) / 200)})
        OR id % ${Math.max(1000, Math.floor(M / 5))} = 17`);
+  await seedThreadsQuotesReactions(pool);
   await pool.query(sql.unsafe`
     UPDATE rooms r SET version = s.cnt, message_seq = s.cnt, last_message_id = s.mx, last_activity_at = s.ts
     FROM (SELECT room_id, count(*) AS cnt, max(id) AS mx, max(created_at) AS ts FROM messages GROUP BY room_id) AS s
@@ -253,6 +262,40 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
     SELECT id FROM messages WHERE room_id = ${busyRoom} ORDER BY id DESC LIMIT 1 OFFSET ${depth}`),
   );
   return { busyRoom, hubRoom, deepCursor, busyCount, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * What a company chat's messages carry besides text, by each message's number in its room (`seq`):
+ * 1 in 10 is a thread reply to the message just before it (so the main history pages skip it and
+ * the root counts it), 1 in 10 quotes the message two before it, 1 in 4 carries two reactions (👍
+ * from both members, :tada: from one: `me` is looked up for each), 1 in 20 mentions the other member
+ * (a row in message_mentions, which the room list counts).
+ */
+async function seedThreadsQuotesReactions(pool: DatabasePool): Promise<void> {
+  await pool.query(sql.unsafe`
+    UPDATE messages c SET
+      parent_id = CASE WHEN c.seq % 10 = 7 THEN p.id END,
+      quoted_id = CASE WHEN c.seq % 10 = 4 THEN q.id END,
+      quoted_sender = CASE WHEN c.seq % 10 = 4 THEN q.sender_id END,
+      quoted_excerpt = CASE WHEN c.seq % 10 = 4 THEN left(q.body, 200) END,
+      reactions = CASE WHEN c.seq % 4 = 1
+        THEN '[{"emoji": "👍", "count": 2}, {"emoji": ":tada:", "count": 1}]'::jsonb ELSE '[]'::jsonb END,
+      mentions = CASE WHEN c.seq % 20 = 9
+        THEN ARRAY[CASE WHEN r.user_low = c.sender_id THEN r.user_high ELSE r.user_low END]::bigint[] ELSE '{}' END
+    FROM messages p, messages q, rooms r
+    WHERE p.room_id = c.room_id AND p.seq = c.seq - 1 AND q.room_id = c.room_id AND q.seq = c.seq - 2
+      AND r.id = c.room_id AND (c.seq % 10 IN (4, 7) OR c.seq % 4 = 1 OR c.seq % 20 = 9)`);
+  await pool.query(sql.unsafe`
+    UPDATE messages p SET reply_count = 1, last_reply_at = c.created_at
+    FROM messages c WHERE c.parent_id = p.id`);
+  await pool.query(sql.unsafe`
+    INSERT INTO message_reactions (message_id, user_id, emoji)
+    SELECT m.id, u.user_id, u.emoji FROM messages m JOIN rooms r ON r.id = m.room_id,
+      LATERAL (VALUES (r.user_low, '👍'), (r.user_high, '👍'), (r.user_low, ':tada:')) AS u(user_id, emoji)
+    WHERE m.reactions <> '[]'::jsonb`);
+  await pool.query(sql.unsafe`
+    INSERT INTO message_mentions (message_id, user_id, room_id, seq)
+    SELECT m.id, m.mentions[1], m.room_id, m.seq FROM messages m WHERE m.mentions <> '{}'`);
 }
 
 async function listen(server: Server): Promise<string> {
@@ -388,6 +431,15 @@ async function main() {
     const basePage = await (await fetch(`${baseUrl}/history/${seeded.busyRoom}?before=${seeded.deepCursor}`)).json();
     if (JSON.stringify(appPage) !== JSON.stringify(basePage))
       throw new Error("the app and the baseline disagree on the deep page");
+    // The pages carry what a company chat's do: quotes, reactions with the caller's own, replied-to roots.
+    const carried = appPage as MessageRow[];
+    if (
+      !carried.some((m) => m.quoted !== null) ||
+      !carried.some((m) => m.reactions.some((r) => r.me)) ||
+      !carried.some((m) => m.replyCount > 0) ||
+      carried.some((m) => m.parentId !== null)
+    )
+      throw new Error("the deep page lacks quotes, reactions or thread roots, or holds a thread reply");
 
     const settleMs = num("settle") * 1000;
     if (settleMs > 0) {
