@@ -22,6 +22,7 @@ import {
   listMessages,
   openDatabase,
   sql,
+  type CommonQueryMethods,
   type Database,
   type DatabasePool,
   type MessageRow,
@@ -172,8 +173,22 @@ const WORDS = [
   "question",
 ];
 
-/** Everything but the two signed-up users, in a handful of set-based statements. */
-async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<Seeded> {
+/**
+ * Everything but the two signed-up users, in a handful of set-based statements, on one connection
+ * without the pool's statement time-out: on a busy machine one of them takes minutes.
+ */
+function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<Seeded> {
+  return pool.connect(async (connection) => {
+    await connection.query(sql.unsafe`SET statement_timeout = 0`);
+    try {
+      return await seedWith(connection, hub, busyUser);
+    } finally {
+      await connection.query(sql.unsafe`RESET statement_timeout`);
+    }
+  });
+}
+
+async function seedWith(pool: CommonQueryMethods, hub: number, busyUser: number): Promise<Seeded> {
   const started = performance.now();
   const others = [
     ...(await pool.anyFirst(sql.unsafe`
@@ -271,7 +286,7 @@ async function seed(pool: DatabasePool, hub: number, busyUser: number): Promise<
  * from both members, :tada: from one: `me` is looked up for each), 1 in 20 mentions the other member
  * (a row in message_mentions, which the room list counts).
  */
-async function seedThreadsQuotesReactions(pool: DatabasePool): Promise<void> {
+async function seedThreadsQuotesReactions(pool: CommonQueryMethods): Promise<void> {
   await pool.query(sql.unsafe`
     UPDATE messages c SET
       parent_id = CASE WHEN c.seq % 10 = 7 THEN p.id END,
