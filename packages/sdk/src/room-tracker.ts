@@ -27,7 +27,10 @@ interface Seen {
   sender?: number;
   /** What besides the state a write may change (text, thread, quote, reaction counts, mentions); undefined until the message itself was seen. */
   content?: string;
-  /** The emoji this client's user reacted with, as of `version` (kept apart: it orders only what is known of them). */
+  /**
+   * The emoji this client's user reacted with, as known at `version`: its own version, since an API
+   * answer teaches it without the message counting as delivered.
+   */
   mine?: { emoji: string[]; version: number };
 }
 
