@@ -241,5 +241,5 @@ describe.each(DATABASE_MODES)("an SDK client that was offline, on %s", (_label, 
     expect(mentions).toBeGreaterThan(0);
     expect(views.online.unreadMentions(cid.user.id, readUpTo)).toBe(mentions);
     expect(views.offline.unreadMentions(cid.user.id, readUpTo)).toBe(mentions);
-  }, 180_000);
+  }, 360_000);
 });
