@@ -106,12 +106,41 @@ export function useServer(): { readonly url: string } {
 }
 
 /** Two users in a room with a joined socket each, and Eve: connected, but in no room of theirs. */
-export async function pairJoinedAndOutsider(
+async function pairJoinedAndOutsider(
   url: string,
 ): Promise<{ p: Pair; ana: ClientSocket; bob: ClientSocket; eve: { user: TestUser; socket: ClientSocket } }> {
   const { p, ana, bob } = await pairJoined(url);
   const user = await signUp(url, "eve");
   return { p, ana, bob, eve: { user, socket: await connectSocket(url, user.token) } };
+}
+
+/**
+ * Ana and Bob with their sockets joined to their room, and Eve connected outside it: made once,
+ * before the suite's tests, which read them as `f.p`, `f.ana`, `f.bob` and `f.eve`.
+ */
+export function useJoinedPair(server: { readonly url: string }): Awaited<ReturnType<typeof pairJoinedAndOutsider>> {
+  let made: Awaited<ReturnType<typeof pairJoinedAndOutsider>> | undefined;
+  beforeAll(async () => {
+    made = await pairJoinedAndOutsider(server.url);
+  });
+  const get = () => {
+    if (!made) throw new Error("useJoinedPair: read before the suite's beforeAll ran");
+    return made;
+  };
+  return {
+    get p() {
+      return get().p;
+    },
+    get ana() {
+      return get().ana;
+    },
+    get bob() {
+      return get().bob;
+    },
+    get eve() {
+      return get().eve;
+    },
+  };
 }
 
 /** Two server nodes over one fresh database, sharing events through the Redis at REDIS_URL. */
