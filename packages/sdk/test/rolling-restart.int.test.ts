@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
@@ -23,9 +23,9 @@ import { until } from "./helpers.ts";
 const run = promisify(execFile);
 const DEPLOY_DIR = fileURLToPath(new URL("../../../deploy/", import.meta.url));
 
-const nginx = [...(process.env.PATH ?? "").split(":"), "/usr/sbin"]
-  .map((dir) => join(dir, "nginx"))
-  .find((path) => existsSync(path));
+/** What the scripts run (bash, setsid, node, nginx), from where Debian puts it, and this node. */
+const PATH = [dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+const nginx = PATH.map((dir) => join(dir, "nginx")).find((path) => existsSync(path));
 const skipped = !nginx
   ? "nginx is not installed (apt-get install nginx)"
   : !env.dbUrl
@@ -72,8 +72,7 @@ describe.skipIf(skipped)("nginx in front of two nodes (deploy/)", () => {
     const proxyPort = await sparePort();
     proxy = `http://127.0.0.1:${proxyPort}`;
     deployEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+      PATH: PATH.join(":"),
       NODE_ENV: "production",
       DB_URL: database.url,
       REDIS_URL: redis.url,
