@@ -1,12 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect } from "vitest";
 
 import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 
-import { createTestDatabase, type TestDatabase } from "./database.ts";
 import {
   connectSocket,
-  env,
   nextEvent,
   signUp,
   startServer,
@@ -143,12 +140,28 @@ export function useJoinedPair(server: { readonly url: string }): Awaited<ReturnT
   };
 }
 
-/** Two server nodes over one fresh database, sharing events through the Redis at REDIS_URL. */
-export async function startTwoNodes(): Promise<{ db: TestDatabase; node1: TestServer; node2: TestServer }> {
-  const db = await createTestDatabase(env.dbUrl);
-  // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
-  const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
-  const node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
-  const node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
-  return { db, node1, node2 };
+/**
+ * Bob (on `urls.bob`) watches Ana open a tab on `urls.tab1`, then one on `urls.tab2`, and close
+ * them in turn: he hears her online once, and offline only after the last tab closes.
+ */
+export async function twoTabsPresence(urls: { bob: string; tab1: string; tab2: string }): Promise<void> {
+  const p = await pair(urls.tab1);
+  const bob = await connectSocket(urls.bob, p.bob.token);
+  // Let Bob's own arrival (and the snapshot of who is online it answers him) settle first.
+  await sleep(300);
+  const seen = record(bob, "presence");
+  const tab1 = await connectSocket(urls.tab1, p.ana.token);
+  await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]));
+  const tab2 = await connectSocket(urls.tab2, p.ana.token);
+  await sleep(500);
+  tab1.disconnect();
+  await expectSilence(bob, "presence", 500);
+  expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]);
+  tab2.disconnect();
+  await eventually(() =>
+    expect(seen).toEqual([
+      { userId: p.ana.user.id, online: true },
+      { userId: p.ana.user.id, online: false },
+    ]),
+  );
 }
