@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
 import { Server } from "socket.io";
 
 import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
@@ -16,6 +15,7 @@ import type { ChatEvents, Services, TokenRevocation } from "../services/index.ts
 import { createBroadcaster } from "./broadcaster.ts";
 import { registerHandlers } from "./handlers.ts";
 import { createPresence } from "./presence.ts";
+import { connectRedis, type RedisLink } from "./redis-link.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
 export interface Realtime {
@@ -77,14 +77,10 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
     },
   });
 
-  const redisClients: Array<ReturnType<typeof createClient>> = [];
+  let redis: RedisLink | undefined;
   if (config.redisUrl) {
-    const pub = createClient({ url: config.redisUrl });
-    const sub = pub.duplicate();
-    for (const client of [pub, sub]) client.on("error", (err: unknown) => logger.error({ err }, "redis error"));
-    await Promise.all([pub.connect(), sub.connect()]);
-    redisClients.push(pub, sub);
-    io.adapter(createAdapter(pub, sub, config.redisKey ? { key: config.redisKey } : {}));
+    redis = await connectRedis(config.redisUrl, logger);
+    io.adapter(createAdapter(redis.pub, redis.sub, config.redisKey ? { key: config.redisKey } : {}));
   }
 
   // Event handlers, then presence updates (which run beside them): closing waits for each in turn.
@@ -102,21 +98,20 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
       if (jti === undefined || socket.data.jti === jti) endSession(socket as unknown as ChatSocket, "revoked");
     }
   }
-  io.on("tokens_revoked", (revocation) => void endRevoked(revocation));
+  const revoke = (revocation: TokenRevocation) =>
+    endRevoked(revocation).catch((err: unknown) => logger.warn({ err }, "ending revoked sockets failed"));
+  io.on("tokens_revoked", (revocation) => void revoke(revocation));
 
   return {
     io,
     events: {
       ...createBroadcaster(io),
       tokensRevoked(revocation) {
-        void endRevoked(revocation);
+        void revoke(revocation);
         io.serverSideEmit("tokens_revoked", revocation);
       },
     },
-    redisState() {
-      if (redisClients.length === 0) return undefined;
-      return redisClients.every((client) => client.isReady) ? "up" : "down";
-    },
+    redisState: () => redis?.state(),
     serve(services) {
       const presence = createPresence(io, pool, logger);
       io.use((socket, next) => {
@@ -168,7 +163,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
       await io.close();
       await presenceRunning.settled();
-      await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
+      await redis?.close();
     },
   };
 }
