@@ -84,6 +84,11 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   const server = createServer(app);
   const metrics = createMetrics();
   const stopObservingQueries = db.observeQueries(metrics.query);
+  // One line per change of state, not one per failed request.
+  db.onAvailabilityChange((up) => {
+    if (up) logger.info("the database answers again");
+    else logger.warn("the database is not answering: requests get 503 SERVICE_UNAVAILABLE until it is back");
+  });
   const realtime = await createRealtime({ server, config, logger, pool: db.pool, metrics });
   metrics.watch({ pool: db.pool, redisState: () => realtime.redisState() });
   const services = createServices({

@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
 
+import { DEFAULT_DB_TIMEOUT_MS } from "@causette/db";
+
 const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /**
@@ -38,6 +40,12 @@ const EnvSchema = z.object({
   METRICS_PORT: port.optional(),
   JWT_EXPIRES_IN: z.string().regex(DURATION, "must be a duration such as 15m, 12h or 7d").default("7d"),
   REDIS_URL: optionalUrl(/^rediss?$/, "redis://"),
+  DB_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "must be at least 100 ms")
+    .max(600_000, "must be at most 600000 ms (10 minutes)")
+    .default(DEFAULT_DB_TIMEOUT_MS),
   CORS_ORIGIN: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().optional(),
@@ -75,6 +83,8 @@ export interface Config {
   nodeEnv: "development" | "production" | "test";
   production: boolean;
   dbUrl: string | undefined;
+  /** The deadline of every database call, connection included. */
+  dbTimeoutMs: number;
   /** Where the embedded database keeps its files. */
   dataDir: string;
   storage: StorageConfig;
@@ -180,6 +190,7 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     nodeEnv: env.NODE_ENV,
     production,
     dbUrl,
+    dbTimeoutMs: env.DB_TIMEOUT_MS,
     dataDir: `${dataRoot}/pglite`,
     storage,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
