@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { sql, type CommonQueryMethods } from "../slonik.ts";
+import { sql, UniqueIntegrityConstraintViolationError, type CommonQueryMethods } from "../slonik.ts";
 
 export const MESSAGE_STATES = ["ok", "recu", "lu"] as const;
 export type MessageStateValue = (typeof MESSAGE_STATES)[number];
@@ -166,15 +166,30 @@ export interface StoredMessage {
  * reply count, at the reply's version (the newest reply's, when a batch holds several), and a
  * mention is stored for each mentioned member.
  * Answers, per input, the stored message, or null when it was not inserted: a retry of a stored
- * `clientId`, or a sender who is not in the room. (A retry racing its first send in another
- * statement is caught by the unique index and leaves a gap in the room's versions, which
- * catch-up by `version > since` tolerates.)
+ * `clientId`, or a sender who is not in the room.
+ * A retry racing its first send in another statement: the statement started before the first one
+ * committed, so its snapshot does not show the stored message, and skipping the row on conflict
+ * would leave its version unused (a hole in 1..N). Instead the unique index refuses the whole
+ * statement, which is run again: its new snapshot sees the stored message.
  */
 export async function insertMessages(
   db: CommonQueryMethods,
   inputs: readonly NewMessage[],
 ): Promise<Array<StoredMessage | null>> {
   if (inputs.length === 0) return [];
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await insertOnce(db, inputs);
+    } catch (error) {
+      if (!(error instanceof UniqueIntegrityConstraintViolationError) || attempt >= MAX_INSERT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Each attempt loses only to a send of the same clientId committed meanwhile, which the next one sees. */
+const MAX_INSERT_ATTEMPTS = 5;
+
+async function insertOnce(db: CommonQueryMethods, inputs: readonly NewMessage[]): Promise<Array<StoredMessage | null>> {
   const rows = await db.any(sql.type(MessageRowSchema.extend({ ord: z.number() }))`
     WITH input AS (
       SELECT * FROM unnest(
@@ -241,7 +256,6 @@ export async function insertMessages(
         ${mentionedIds(sql.fragment`n.room_id`, sql.fragment`n.sender_id`, sql.fragment`n.mention_names`, sql.fragment`n.mention_room`)}
       FROM numbered n LEFT JOIN messages q ON q.id = n.quoted_id AND q.room_id = n.room_id
       ORDER BY n.ord
-      ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
       ${returning}
     ),
     bump AS (
