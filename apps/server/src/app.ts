@@ -84,12 +84,13 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   const server = createServer(app);
   const metrics = createMetrics();
   const stopObservingQueries = db.observeQueries(metrics.query);
-  // One line per change of state, not one per failed request.
-  db.onAvailabilityChange((up) => {
-    if (up) logger.info("the database answers again");
-    else logger.warn("the database is not answering: requests get 503 SERVICE_UNAVAILABLE until it is back");
-  });
   const realtime = await createRealtime({ server, config, logger, pool: db.pool, metrics });
+  // One line per change of state, not one per failed request; once back, sockets check their rooms.
+  db.onAvailabilityChange((up) => {
+    if (!up) return logger.warn("the database is not answering: requests get 503 SERVICE_UNAVAILABLE until it is back");
+    logger.info("the database answers again");
+    void realtime.announceVersions();
+  });
   metrics.watch({ pool: db.pool, redisState: () => realtime.redisState() });
   const services = createServices({
     pool: db.pool,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { http, startTwoNodes, type TwoNodes } from "./harness.ts";
 import { startPrivateRedis, until, type PrivateRedis } from "./processes.ts";
-import { call, joined, pair } from "./realtime-helpers.ts";
+import { call, joined, pair, record } from "./realtime-helpers.ts";
 
 let redis: PrivateRedis | undefined;
 let nodes: TwoNodes | undefined;
@@ -21,6 +21,7 @@ describe("Redis going away under two nodes", () => {
     const bob = await joined(node2.url, p.bob, p.room.id);
     const heard: number[] = [];
     bob.on("receive_message", (m) => heard.push(m.id));
+    const versions = record(bob, "room_versions");
     const health = http(node1.url);
     expect((await health.get("/api/health")).body).toMatchObject({ status: "ok", redis: "up" });
 
@@ -49,6 +50,14 @@ describe("Redis going away under two nodes", () => {
     redis = await startPrivateRedis(redis.port);
     await until(async () => (await health.get("/api/health")).body.redis === "up", 20_000, "health: redis up");
     await until(async () => (await http(node2.url).get("/api/health")).body.redis === "up", 20_000, "node 2 back");
+    // What crossed no node meanwhile: Bob's socket learns the room's version once Redis is back
+    // (not in 30 s: right away), and a client behind it catches up.
+    const latest = (await p.bob.api.get(`/api/room/${p.room.id}/changes?since=0`)).body.version as number;
+    await until(
+      () => Promise.resolve(versions.some((v) => v.rooms.some((r) => r.roomId === p.room.id && r.version >= latest))),
+      10_000,
+      "room_versions after Redis came back",
+    );
     const ack = await call(ana, "send_message", { roomId: p.room.id, message: "after" });
     expect(ack.ok).toBe(true);
     await until(() => Promise.resolve(ack.ok && heard.includes(ack.data.id)), 10_000, "a message crosses nodes again");

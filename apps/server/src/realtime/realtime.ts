@@ -7,6 +7,7 @@ import type { DatabasePool } from "@causette/db";
 
 import type { AppConfig } from "../app-config.ts";
 import { bearerToken, cookieToken } from "../auth/credentials.ts";
+import { DEFAULT_ROOM_VERSIONS_INTERVAL_MS } from "../env.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { corsOptions } from "../http/cors.ts";
 import type { Logger } from "../logger.ts";
@@ -16,6 +17,7 @@ import { createBroadcaster } from "./broadcaster.ts";
 import { registerHandlers } from "./handlers.ts";
 import { createPresence } from "./presence.ts";
 import { connectRedis, type RedisLink } from "./redis-link.ts";
+import { startRoomVersions } from "./room-versions.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
 export interface Realtime {
@@ -25,6 +27,8 @@ export interface Realtime {
   redisState(): "up" | "down" | undefined;
   /** Starts answering socket events with these services. */
   serve(services: Services): void;
+  /** Tells every socket of this node its joined rooms' current versions now (after an outage). */
+  announceVersions(): Promise<void>;
   /** Refuses new events, waits for those in flight, then closes every socket so clients reconnect elsewhere. */
   close(): Promise<void>;
 }
@@ -77,10 +81,13 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
     },
   });
 
+  const versions = startRoomVersions(io, pool, config.roomVersionsIntervalMs ?? DEFAULT_ROOM_VERSIONS_INTERVAL_MS);
   let redis: RedisLink | undefined;
   if (config.redisUrl) {
     redis = await connectRedis(config.redisUrl, logger);
     io.adapter(createAdapter(redis.pub, redis.sub, config.redisKey ? { key: config.redisKey } : {}));
+    // Events published while Redis was away are lost: every socket checks its rooms' versions.
+    redis.onRecovered(() => void versions.announce());
   }
 
   // Event handlers, then presence updates (which run beside them): closing waits for each in turn.
@@ -112,6 +119,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
       },
     },
     redisState: () => redis?.state(),
+    announceVersions: () => versions.announce(),
     serve(services) {
       const presence = createPresence(io, pool, logger);
       io.use((socket, next) => {
@@ -159,6 +167,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
     },
     async close() {
       closing = true;
+      versions.stop();
       await handlersRunning.settled();
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
       await io.close();
