@@ -18,6 +18,7 @@ import { registerHandlers } from "./handlers.ts";
 import { createPresence } from "./presence.ts";
 import { connectRedis, type RedisLink } from "./redis-link.ts";
 import { startRoomVersions } from "./room-versions.ts";
+import { startSlowConsumerCheck } from "./slow-consumers.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
 export interface Realtime {
@@ -82,6 +83,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
   });
 
   const versions = startRoomVersions(io, pool, config.roomVersionsIntervalMs ?? DEFAULT_ROOM_VERSIONS_INTERVAL_MS);
+  const slowConsumers = startSlowConsumerCheck(io, logger);
   let redis: RedisLink | undefined;
   if (config.redisUrl) {
     redis = await connectRedis(config.redisUrl, logger);
@@ -168,6 +170,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
     async close() {
       closing = true;
       versions.stop();
+      slowConsumers.stop();
       await handlersRunning.settled();
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
       await io.close();
