@@ -57,7 +57,7 @@ async function begin(): Promise<Run> {
     await sdkReceiver(nodes[0]!.url, bob.token, roomId, "sdk on node 1"),
     await sdkReceiver(nodes[1]!.url, bob.token, roomId, "sdk on node 2"),
   ];
-  const senders = await startSenders(
+  const senders = startSenders(
     nodes.map((n) => n.url),
     ana,
     roomId,
@@ -147,7 +147,7 @@ describe("delivery under faults", () => {
     stuck.pauseReading();
     const baseline = rss();
     // 8 KB messages from every surface, far past what the kernel buffers for the stuck client.
-    const heavy = await startSenders([node.url], run.people.ana, run.people.roomId, 20, "é".repeat(4_000));
+    const heavy = startSenders([node.url], run.people.ana, run.people.roomId, 20, "é".repeat(4_000));
     await until(() => Promise.resolve(heavy.every((s) => s.log.acked.length > 0)), 30_000, "the heavy senders");
     // Every client is connected now (the heavy ones included): the stuck one is still among them.
     const connected = await gauge();

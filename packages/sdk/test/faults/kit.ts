@@ -101,8 +101,8 @@ export async function startNode(vars: { dbUrl: string; redisUrl: string; port?: 
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@causette/source", "src/main.ts"], {
     cwd: SERVER_DIR,
     stdio: ["ignore", "ignore", "pipe"],
+    // Only what the node is given: nothing of the test's own environment.
     env: {
-      ...process.env,
       NODE_ENV: "test",
       PORT: String(port),
       DB_URL: vars.dbUrl,
@@ -116,7 +116,7 @@ export async function startNode(vars: { dbUrl: string; redisUrl: string; port?: 
   });
   let exit: string | null = null;
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   child.on("exit", (code, signal) => (exit = `${code ?? signal} ${stderr.slice(-2000)}`));
   const url = `http://127.0.0.1:${port}`;
   await until(
@@ -198,13 +198,7 @@ function runSender(
 const answered = (error: unknown) => Object.assign(new Error(String(error)), { answered: true });
 
 /** Senders on every surface: socket.io, REST, tRPC and the SDK, each against `url`. */
-export async function startSenders(
-  urls: string[],
-  user: TestUser,
-  roomId: number,
-  perSecond = 5,
-  text?: string,
-): Promise<Sender[]> {
+export function startSenders(urls: string[], user: TestUser, roomId: number, perSecond = 5, text?: string): Sender[] {
   const url = urls[0]!;
   const socket = rawSocket(url, user.token);
   const trpc = trpcClient(urls[1] ?? url, user.token);
