@@ -15,6 +15,11 @@ export type AppConfig = Pick<
     fileSweepIntervalMs?: number;
     /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
     clock?: () => number;
+    /**
+     * Live events of a room leave in version order (default true). Only the benchmark turns it off,
+     * to measure what the ordering costs.
+     */
+    orderRoomEvents?: boolean;
     /** Rate limits, over the defaults (tests and benchmarks set their own). */
     rateLimits?: Partial<RateLimitRules>;
   };

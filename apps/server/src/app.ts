@@ -105,6 +105,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
     store,
     clock: config.clock ?? Date.now,
+    orderRoomEvents: config.orderRoomEvents ?? true,
   });
   realtime.serve(services);
 

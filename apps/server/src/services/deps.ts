@@ -70,6 +70,8 @@ export interface ServiceDeps {
   maxGroupMembers: number;
   /** Where uploaded files' bytes live. */
   store: FileStore;
+  /** Whether live events of a room leave in version order (default true; see RoomOrder). */
+  orderRoomEvents?: boolean;
   /** The time, in ms since the epoch: tests move it to age uploads. */
   clock(): number;
 }
