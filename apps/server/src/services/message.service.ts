@@ -44,7 +44,7 @@ function messageNotFound(id: number): AppError {
 
 export function createMessageService(deps: ServiceDeps) {
   const sends = createSendBatcher(deps.pool, deps.onSendBatch);
-  const order = createRoomOrder(deps.orderRoomEvents ?? true);
+  const order = createRoomOrder(deps.orderRoomEvents ?? true, () => deps.events.captureOrigin());
 
   /** The message, if it is in a room the caller is in; otherwise as if it did not exist. */
   async function visibleMessage(caller: Caller, id: number): Promise<MessageRow> {

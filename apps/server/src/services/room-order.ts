@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 interface Held {
   version: number;
   announce: () => void;
@@ -21,7 +19,10 @@ interface RoomQueue {
  * those has answered or failed, and are then sent in version order. `ordered` false (benchmarks
  * only) announces each write as it answers.
  */
-export function createRoomOrder(ordered = true) {
+export function createRoomOrder(
+  ordered = true,
+  captureContext: () => (announce: () => void) => void = () => (announce) => announce(),
+) {
   const rooms = new Map<number, RoomQueue>();
 
   function settled(roomId: number, queue: RoomQueue, ticket: object) {
@@ -35,7 +36,8 @@ export function createRoomOrder(ordered = true) {
     /**
      * Runs `write` (a write to room `roomId`), then `announce(result)` in turn: after the events of
      * every write of the room with an earlier version. `versionOf` answers null when the write
-     * changed nothing (no event). `announce` runs in the caller's async context (which socket acked).
+     * changed nothing (no event). `announce` runs in the context `captureContext` captured when the
+     * write answered (which socket acked), whichever write's turn releases it.
      */
     async run<T>(
       roomId: number,
@@ -61,7 +63,7 @@ export function createRoomOrder(ordered = true) {
       }
       const version = versionOf(result);
       if (version !== null) {
-        const inCallerContext = AsyncLocalStorage.snapshot();
+        const inCallerContext = captureContext();
         const held: Held = {
           version,
           announce: () => inCallerContext(() => announce(result)),
