@@ -36,7 +36,7 @@ export default defineConfig({
           // killed and frozen on purpose. Each scenario runs once here; see BENCHMARKS.md for runs in a row.
           name: "faults",
           include: ["packages/*/test/faults/**/*.fault.test.ts"],
-          testTimeout: 180_000,
+          testTimeout: 300_000,
           hookTimeout: 120_000,
           env: { NODE_ENV: "test" },
         },

@@ -70,6 +70,8 @@ async function begin(): Promise<Run> {
 /** Stops the senders a little after the fault's end, then checks every promise of SPEC's Guarantees. */
 async function finish(run: Run, crashedOnPurpose: NodeProcess[] = []): Promise<void> {
   await sleep(2_000);
+  // No node crashed (the exit code and the end of its standard error otherwise).
+  for (const node of run.nodes) if (!crashedOnPurpose.includes(node)) expect(node.exit()).toBeNull();
   await Promise.all(run.senders.map((s) => s.stop()));
   const { messages, version } = await stored(run.people.bob, run.people.roomId);
   // Versions 1..N; nothing doubled.
@@ -92,7 +94,7 @@ async function finish(run: Run, crashedOnPurpose: NodeProcess[] = []): Promise<v
       ids: all,
     });
   }
-  // No node crashed; no answer slower than the deadline plus 1 s.
+  // Still none crashed; no answer slower than the deadline plus 1 s.
   for (const node of run.nodes) if (!crashedOnPurpose.includes(node)) expect(node.exit()).toBeNull();
   for (const sender of run.senders) expect(sender.log.slowestAnswerMs).toBeLessThanOrEqual(DB_TIMEOUT_MS + 1_000);
   for (const receiver of run.receivers) receiver.close();

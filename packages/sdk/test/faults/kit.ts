@@ -165,10 +165,12 @@ function runSender(
 ): Sender {
   const log: SenderLog = { acked: [], slowestAnswerMs: 0, failures: 0 };
   let running = true;
+  let stoppedAt = Infinity;
   const loop = (async () => {
     for (let i = 0; running; i += 1) {
       const input = { roomId, message: text ?? `${label} ${i}`, clientId: randomUUID() };
-      for (;;) {
+      // After the stop, a send still unanswered gets 30 s more (then the checks say what went wrong).
+      while (Date.now() - stoppedAt < 30_000) {
         const started = Date.now();
         try {
           const message = await attempt(input);
@@ -190,6 +192,7 @@ function runSender(
     log,
     async stop() {
       running = false;
+      stoppedAt = Date.now();
       await loop;
     },
   };
