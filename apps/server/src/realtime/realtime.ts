@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
+import type { createClient } from "redis";
 import { Server } from "socket.io";
 
 import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
@@ -26,6 +27,8 @@ export interface Realtime {
   events: ChatEvents;
   /** Whether the Redis clients that share events are connected; undefined without REDIS_URL. */
   redisState(): "up" | "down" | undefined;
+  /** The Redis connection that publishes events, which also serves plain commands; undefined without REDIS_URL. */
+  redis: RedisClient | undefined;
   /** Starts answering socket events with these services. */
   serve(services: Services): void;
   /** Tells every socket of this node its joined rooms' current versions now (after an outage). */
@@ -41,6 +44,8 @@ export interface RealtimeDeps {
   pool: DatabasePool;
   metrics: Metrics;
 }
+
+type RedisClient = ReturnType<typeof createClient>;
 
 // A 4,000-character message is at most 16 KB of UTF-8; the rest is framing and other fields.
 const MAX_PACKET_BYTES = 32 * 1024;
@@ -113,6 +118,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
 
   return {
     io,
+    redis: redis?.pub,
     events: {
       ...createBroadcaster(io),
       tokensRevoked(revocation) {
