@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type Message } from "@causette/contracts";
 
 import { connectSocket, nextEvent, signUp, trpcClient, type ClientSocket } from "./harness.ts";
-import { call, expectSilence, pairJoined, sleep, useServer, type Pair } from "./realtime-helpers.ts";
+import { call, expectSilence, pairJoined, useServer, type Pair } from "./realtime-helpers.ts";
 
 const server = useServer();
 
@@ -42,8 +42,10 @@ describe("one broadcast path for every surface", () => {
   });
 
   it("edits, deletions and receipts through REST reach the room with the room's version", async () => {
+    // The send's own broadcast first, so the events below can only be the edit's and the read's.
+    const broadcast = nextEvent(bob, "receive_message");
     const sent = await p.ana.api.post("/api/chat/", { roomId: p.room.id, message: "to edit" });
-    await sleep(50);
+    expect(await broadcast).toEqual(sent.body);
     const updated = nextEvent(bob, "message_updated");
     const edit = await p.ana.api.put(`/api/chat/${sent.body.id}`, { message: "edited" });
     expect(edit.status).toBe(200);
@@ -74,8 +76,9 @@ describe("one broadcast path for every surface", () => {
 
   it("edits and deletions through tRPC reach the room too", async () => {
     const client = trpcClient(server.url, p.bob.token);
+    const broadcast = nextEvent(ana, "receive_message");
     const sent = await client.message.send.mutate({ roomId: p.room.id, message: "trpc edit" });
-    await sleep(50);
+    expect(await broadcast).toEqual(sent);
     const updated = nextEvent(ana, "message_updated");
     const edited = await client.message.edit.mutate({ id: sent.id, message: "trpc edited" });
     expect(await updated).toEqual(edited);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { nextEvent, type ClientSocket, type TestUser } from "./harness.ts";
-import { call, joined, pair, pairJoinedAndOutsider, sleep, useServer, type Pair } from "./realtime-helpers.ts";
+import { call, joined, pair, pairJoinedAndOutsider, useServer, type Pair } from "./realtime-helpers.ts";
 
 const server = useServer();
 
@@ -16,9 +16,10 @@ describe("message_state", () => {
   });
 
   it("message_state moves the receipt and sends message_state_update to the room; only the recipient may", async () => {
+    const broadcast = nextEvent(bob, "receive_message");
     const sent = await call(ana, "send_message", { roomId: p.room.id, message: "read me" });
     if (!sent.ok) throw new Error("send failed");
-    await sleep(50);
+    expect(await broadcast).toEqual(sent.data);
     const update = nextEvent(ana, "message_state_update");
     const ack = await call(bob, "message_state", { roomId: p.room.id, messageId: sent.data.id, state: "recu" });
     expect(ack).toMatchObject({ ok: true, data: { id: sent.data.id, state: "recu", version: sent.data.version + 1 } });
