@@ -24,6 +24,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 
+import { loadEnv } from "@causette/server/env";
+
 import { freshDatabase } from "./children.ts";
 import { machineLine } from "./stats.ts";
 import type { UploadChildMessage, UploadParentMessage } from "./upload-server.ts";
@@ -33,7 +35,7 @@ const { values: flags } = parseArgs({
     smoke: { type: "boolean", default: false },
     uploads: { type: "string" },
     "size-mb": { type: "string" },
-    pg: { type: "string", default: process.env.DB_URL ?? process.env.DATABASE_URL },
+    pg: { type: "string", default: loadEnv().dbUrl },
   },
 });
 
