@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { io as ioClient, type Socket } from "socket.io-client";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 
 import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette/contracts";
 
@@ -87,6 +87,31 @@ export async function startTwoNodes(redisUrl: string): Promise<TwoNodes> {
       await node1.close();
       await node2.close();
       await db.destroy();
+    },
+  };
+}
+
+/**
+ * Two nodes (as startTwoNodes makes them) for the suite that calls this: started before its tests
+ * on the Redis at REDIS_URL, closed after them.
+ */
+export function useTwoNodes(): { readonly node1: TestServer; readonly node2: TestServer } {
+  let nodes: TwoNodes | undefined;
+  beforeAll(async () => {
+    if (!env.redisUrl) throw new Error("useTwoNodes: two nodes need REDIS_URL (skip the suite without it)");
+    nodes = await startTwoNodes(env.redisUrl);
+  });
+  afterAll(() => nodes?.close());
+  const get = () => {
+    if (!nodes) throw new Error("The nodes start in beforeAll: read them inside a test or a hook");
+    return nodes;
+  };
+  return {
+    get node1() {
+      return get().node1;
+    },
+    get node2() {
+      return get().node2;
     },
   };
 }

@@ -3,9 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message } from "@causette/contracts";
 
 import { createGroup, groupCast, send } from "./chat.ts";
-import type { TestDatabase } from "./database.ts";
-import { connectSocket, env, nextEvent, signUp, startServer, type TestServer, type TestUser } from "./harness.ts";
-import { call, expectSilence, joined, record, startTwoNodes } from "./realtime-helpers.ts";
+import {
+  connectSocket,
+  env,
+  nextEvent,
+  signUp,
+  startServer,
+  useTwoNodes,
+  type TestServer,
+  type TestUser,
+} from "./harness.ts";
+import { call, expectSilence, joined, record } from "./realtime-helpers.ts";
 
 let server: TestServer;
 let owner: TestUser;
@@ -147,24 +155,13 @@ describe("socket events by role", () => {
 });
 
 describe.skipIf(!env.redisUrl)("removal across two nodes", () => {
-  let db: TestDatabase;
-  let node1: TestServer;
-  let node2: TestServer;
-
-  beforeAll(async () => {
-    ({ db, node1, node2 } = await startTwoNodes());
-  });
-  afterAll(async () => {
-    await node1?.close();
-    await node2?.close();
-    await db?.destroy();
-  });
+  const nodes = useTwoNodes();
 
   it("a member removed on node 1 is out of the room on node 2 before the answer, every tab of them", async () => {
-    const [o, a, b] = await Promise.all(["o", "a", "b"].map((n) => signUp(node1.url, n)));
+    const [o, a, b] = await Promise.all(["o", "a", "b"].map((n) => signUp(nodes.node1.url, n)));
     const room = await group([a!, b!], o);
-    const stay = await joined(node2.url, a!, room.id);
-    const tabs = await Promise.all([joined(node2.url, b!, room.id), joined(node1.url, b!, room.id)]);
+    const stay = await joined(nodes.node2.url, a!, room.id);
+    const tabs = await Promise.all([joined(nodes.node2.url, b!, room.id), joined(nodes.node1.url, b!, room.id)]);
     for (let round = 0; round < 3; round += 1) {
       if (round > 0) await o!.api.post(`/api/room/${room.id}/members`, { userIds: [b!.user.id] });
       for (const tab of tabs) if (round > 0) expect((await call(tab, "join_room", room.id)).ok).toBe(true);

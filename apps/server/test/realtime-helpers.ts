@@ -1,12 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect } from "vitest";
 
 import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 
-import { createTestDatabase, type TestDatabase } from "./database.ts";
 import {
   connectSocket,
-  env,
   nextEvent,
   signUp,
   startServer,
@@ -106,7 +103,7 @@ export function useServer(): { readonly url: string } {
 }
 
 /** Two users in a room with a joined socket each, and Eve: connected, but in no room of theirs. */
-export async function pairJoinedAndOutsider(
+async function pairJoinedAndOutsider(
   url: string,
 ): Promise<{ p: Pair; ana: ClientSocket; bob: ClientSocket; eve: { user: TestUser; socket: ClientSocket } }> {
   const { p, ana, bob } = await pairJoined(url);
@@ -114,12 +111,57 @@ export async function pairJoinedAndOutsider(
   return { p, ana, bob, eve: { user, socket: await connectSocket(url, user.token) } };
 }
 
-/** Two server nodes over one fresh database, sharing events through the Redis at REDIS_URL. */
-export async function startTwoNodes(): Promise<{ db: TestDatabase; node1: TestServer; node2: TestServer }> {
-  const db = await createTestDatabase(env.dbUrl);
-  // Channels of their own, so other test files (or other runs) on the same Redis never mix in.
-  const redisKey = `causette-test-${randomBytes(6).toString("hex")}`;
-  const node1 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
-  const node2 = await startServer({ db, config: { redisUrl: env.redisUrl, redisKey } });
-  return { db, node1, node2 };
+/**
+ * Ana and Bob with their sockets joined to their room, and Eve connected outside it: made once,
+ * before the suite's tests, which read them as `f.p`, `f.ana`, `f.bob` and `f.eve`.
+ */
+export function useJoinedPair(server: { readonly url: string }): Awaited<ReturnType<typeof pairJoinedAndOutsider>> {
+  let made: Awaited<ReturnType<typeof pairJoinedAndOutsider>> | undefined;
+  beforeAll(async () => {
+    made = await pairJoinedAndOutsider(server.url);
+  });
+  const get = () => {
+    if (!made) throw new Error("useJoinedPair: read before the suite's beforeAll ran");
+    return made;
+  };
+  return {
+    get p() {
+      return get().p;
+    },
+    get ana() {
+      return get().ana;
+    },
+    get bob() {
+      return get().bob;
+    },
+    get eve() {
+      return get().eve;
+    },
+  };
+}
+
+/**
+ * Bob (on `urls.bob`) watches Ana open a tab on `urls.tab1`, then one on `urls.tab2`, and close
+ * them in turn: he hears her online once, and offline only after the last tab closes.
+ */
+export async function twoTabsPresence(urls: { bob: string; tab1: string; tab2: string }): Promise<void> {
+  const p = await pair(urls.tab1);
+  const bob = await connectSocket(urls.bob, p.bob.token);
+  // Let Bob's own arrival (and the snapshot of who is online it answers him) settle first.
+  await sleep(300);
+  const seen = record(bob, "presence");
+  const tab1 = await connectSocket(urls.tab1, p.ana.token);
+  await eventually(() => expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]));
+  const tab2 = await connectSocket(urls.tab2, p.ana.token);
+  await sleep(500);
+  tab1.disconnect();
+  await expectSilence(bob, "presence", 500);
+  expect(seen).toEqual([{ userId: p.ana.user.id, online: true }]);
+  tab2.disconnect();
+  await eventually(() =>
+    expect(seen).toEqual([
+      { userId: p.ana.user.id, online: true },
+      { userId: p.ana.user.id, online: false },
+    ]),
+  );
 }

@@ -1,34 +1,27 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { type Message } from "@causette/contracts";
 
 import { PLAIN_MESSAGE } from "./chat.ts";
-import { connectSocket, nextEvent, signUp, type ClientSocket, type TestUser } from "./harness.ts";
-import { call, expectSilence, joined, pair, pairJoinedAndOutsider, useServer, type Pair } from "./realtime-helpers.ts";
+import { connectSocket, nextEvent, signUp } from "./harness.ts";
+import { call, expectSilence, joined, pair, useJoinedPair, useServer } from "./realtime-helpers.ts";
 
 const server = useServer();
 
 describe("send_message", () => {
-  let p: Pair;
-  let ana: ClientSocket;
-  let bob: ClientSocket;
-  let eve: { user: TestUser; socket: ClientSocket };
-
-  beforeAll(async () => {
-    ({ p, ana, bob, eve } = await pairJoinedAndOutsider(server.url));
-  });
+  const f = useJoinedPair(server);
 
   it("send_message stores, acks the stored message, and broadcasts it to the other participant with its version", async () => {
-    const before = (await p.ana.api.get(`/api/room/${p.room.id}/changes?since=0`)).body.version as number;
-    const toBob = nextEvent(bob, "receive_message");
-    const anaHears = expectSilence(ana, "receive_message");
-    const ack = await call(ana, "send_message", { roomId: p.room.id, message: "Bonjour Bob", clientId: "c-1" });
+    const before = (await f.p.ana.api.get(`/api/room/${f.p.room.id}/changes?since=0`)).body.version as number;
+    const toBob = nextEvent(f.bob, "receive_message");
+    const anaHears = expectSilence(f.ana, "receive_message");
+    const ack = await call(f.ana, "send_message", { roomId: f.p.room.id, message: "Bonjour Bob", clientId: "c-1" });
     expect(ack).toEqual({
       ok: true,
       data: {
         id: expect.any(Number),
-        roomId: p.room.id,
-        sender: p.ana.user.id,
+        roomId: f.p.room.id,
+        sender: f.p.ana.user.id,
         message: "Bonjour Bob",
         state: "ok",
         clientId: "c-1",
@@ -43,8 +36,8 @@ describe("send_message", () => {
     // The socket that asked for an ack learns from the ack, not from a duplicate broadcast.
     await anaHears;
     // A retry with the same clientId answers the same message and broadcasts nothing.
-    const retry = expectSilence(bob, "receive_message");
-    expect(await call(ana, "send_message", { roomId: p.room.id, message: "Bonjour Bob", clientId: "c-1" })).toEqual(
+    const retry = expectSilence(f.bob, "receive_message");
+    expect(await call(f.ana, "send_message", { roomId: f.p.room.id, message: "Bonjour Bob", clientId: "c-1" })).toEqual(
       ack,
     );
     await retry;
@@ -52,28 +45,32 @@ describe("send_message", () => {
 
   it("send_message with the caller's own sender is accepted; a spoofed sender is refused and nothing is stored", async () => {
     expect(
-      await call(ana, "send_message", { roomId: p.room.id, message: "signed", sender: p.ana.user.id }),
-    ).toMatchObject({ ok: true, data: { sender: p.ana.user.id } });
-    const before = (await p.ana.api.get(`/api/chat/${p.room.id}`)).body.length;
-    const silent = expectSilence(ana, "receive_message");
-    const spoofed = await call(bob, "send_message", { roomId: p.room.id, message: "I am Ana", sender: p.ana.user.id });
+      await call(f.ana, "send_message", { roomId: f.p.room.id, message: "signed", sender: f.p.ana.user.id }),
+    ).toMatchObject({ ok: true, data: { sender: f.p.ana.user.id } });
+    const before = (await f.p.ana.api.get(`/api/chat/${f.p.room.id}`)).body.length;
+    const silent = expectSilence(f.ana, "receive_message");
+    const spoofed = await call(f.bob, "send_message", {
+      roomId: f.p.room.id,
+      message: "I am Ana",
+      sender: f.p.ana.user.id,
+    });
     expect(spoofed).toMatchObject({ ok: false, error: { code: "FORBIDDEN", issues: [{ path: "sender" }] } });
     await silent;
-    expect((await p.ana.api.get(`/api/chat/${p.room.id}`)).body).toHaveLength(before);
+    expect((await f.p.ana.api.get(`/api/chat/${f.p.room.id}`)).body).toHaveLength(before);
   });
 
   it("send_message to a room the caller is not in answers NOT_FOUND and stores nothing", async () => {
-    const before = (await p.ana.api.get(`/api/chat/${p.room.id}`)).body.length;
-    const silent = expectSilence(bob, "receive_message");
-    expect(await call(eve.socket, "send_message", { roomId: p.room.id, message: "intrusion" })).toMatchObject({
+    const before = (await f.p.ana.api.get(`/api/chat/${f.p.room.id}`)).body.length;
+    const silent = expectSilence(f.bob, "receive_message");
+    expect(await call(f.eve.socket, "send_message", { roomId: f.p.room.id, message: "intrusion" })).toMatchObject({
       ok: false,
       error: { code: "NOT_FOUND" },
     });
     expect(
-      await call(eve.socket, "send_message", { roomId: p.room.id, message: "again", clientId: "x" }),
+      await call(f.eve.socket, "send_message", { roomId: f.p.room.id, message: "again", clientId: "x" }),
     ).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     await silent;
-    expect((await p.ana.api.get(`/api/chat/${p.room.id}`)).body).toHaveLength(before);
+    expect((await f.p.ana.api.get(`/api/chat/${f.p.room.id}`)).body).toHaveLength(before);
   });
 });
 

@@ -1,35 +1,20 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { type Message } from "@causette/contracts";
 
-import { nextEvent, type ClientSocket, type TestUser } from "./harness.ts";
-import {
-  call,
-  eventually,
-  joined,
-  pair,
-  pairJoinedAndOutsider,
-  record,
-  useServer,
-  type Pair,
-} from "./realtime-helpers.ts";
+import { nextEvent } from "./harness.ts";
+import { call, eventually, joined, pair, record, useJoinedPair, useServer } from "./realtime-helpers.ts";
 
 const server = useServer();
 
 describe("sync", () => {
-  let p: Pair;
-  let ana: ClientSocket;
-  let eve: { user: TestUser; socket: ClientSocket };
-
-  beforeAll(async () => {
-    ({ p, ana, eve } = await pairJoinedAndOutsider(server.url));
-  });
+  const f = useJoinedPair(server);
 
   it("sync answers what GET /api/room/:id/changes answers, and refuses a non-member", async () => {
-    const rest = await p.ana.api.get(`/api/room/${p.room.id}/changes?since=1`);
+    const rest = await f.p.ana.api.get(`/api/room/${f.p.room.id}/changes?since=1`);
     expect(rest.status).toBe(200);
-    expect(await call(ana, "sync", { roomId: p.room.id, since: 1 })).toEqual({ ok: true, data: rest.body });
-    expect(await call(eve.socket, "sync", { roomId: p.room.id, since: 0 })).toMatchObject({
+    expect(await call(f.ana, "sync", { roomId: f.p.room.id, since: 1 })).toEqual({ ok: true, data: rest.body });
+    expect(await call(f.eve.socket, "sync", { roomId: f.p.room.id, since: 0 })).toMatchObject({
       ok: false,
       error: { code: "NOT_FOUND" },
     });

@@ -1,28 +1,21 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { nextEvent, type ClientSocket, type TestUser } from "./harness.ts";
-import { call, pairJoined, pairJoinedAndOutsider, record, sleep, useServer, type Pair } from "./realtime-helpers.ts";
+import { nextEvent } from "./harness.ts";
+import { call, pairJoined, record, sleep, useJoinedPair, useServer } from "./realtime-helpers.ts";
 
 const server = useServer();
 
 describe("typing", () => {
-  let p: Pair;
-  let ana: ClientSocket;
-  let bob: ClientSocket;
-  let eve: { user: TestUser; socket: ClientSocket };
-
-  beforeAll(async () => {
-    ({ p, ana, bob, eve } = await pairJoinedAndOutsider(server.url));
-  });
+  const f = useJoinedPair(server);
 
   it("typing is relayed to the other participant, refused outside a joined room", async () => {
-    const relayed = nextEvent(bob, "typing");
-    expect(await call(ana, "typing", { roomId: p.room.id, isTyping: true })).toEqual({ ok: true, data: null });
-    expect(await relayed).toEqual({ roomId: p.room.id, userId: p.ana.user.id, isTyping: true });
-    const stopped = nextEvent(bob, "typing");
-    expect(await call(ana, "typing", { roomId: p.room.id, isTyping: false })).toEqual({ ok: true, data: null });
-    expect(await stopped).toEqual({ roomId: p.room.id, userId: p.ana.user.id, isTyping: false });
-    expect(await call(eve.socket, "typing", { roomId: p.room.id, isTyping: true })).toMatchObject({
+    const relayed = nextEvent(f.bob, "typing");
+    expect(await call(f.ana, "typing", { roomId: f.p.room.id, isTyping: true })).toEqual({ ok: true, data: null });
+    expect(await relayed).toEqual({ roomId: f.p.room.id, userId: f.p.ana.user.id, isTyping: true });
+    const stopped = nextEvent(f.bob, "typing");
+    expect(await call(f.ana, "typing", { roomId: f.p.room.id, isTyping: false })).toEqual({ ok: true, data: null });
+    expect(await stopped).toEqual({ roomId: f.p.room.id, userId: f.p.ana.user.id, isTyping: false });
+    expect(await call(f.eve.socket, "typing", { roomId: f.p.room.id, isTyping: true })).toMatchObject({
       ok: false,
       error: { code: "NOT_FOUND" },
     });

@@ -11,12 +11,11 @@ import {
   http,
   signUp,
   startServer,
-  startTwoNodes,
   trpcClient,
   TRPCClientError,
+  useTwoNodes,
   type ClientSocket,
   type TestServer,
-  type TwoNodes,
 } from "./harness.ts";
 
 let server: TestServer;
@@ -148,11 +147,7 @@ describe("log-out revokes", () => {
 });
 
 describe.skipIf(!env.redisUrl)("across nodes", () => {
-  let nodes: TwoNodes;
-  beforeAll(async () => {
-    nodes = await startTwoNodes(env.redisUrl!);
-  });
-  afterAll(() => nodes?.close());
+  const nodes = useTwoNodes();
 
   it("a log-out on node 1 ends the token's sockets on node 2 within 1 s", async () => {
     const { node1, node2 } = nodes;

@@ -39,7 +39,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     options.onTokenChange?.(next);
   };
 
-  const { call, retried } = createHttp({
+  const { repeatable, once } = createHttp({
     url,
     token: getToken,
     ...settings,
@@ -53,7 +53,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     ...(options.transports ? { transports: options.transports } : {}),
     async baseline(roomId) {
-      const room = await call((t, signal) => t.room.get.query({ id: roomId }, { signal }));
+      const room = await repeatable((t, signal) => t.room.get.query({ id: roomId }, { signal }));
       return {
         version: room.version,
         maxMessageId: room.lastMessage?.id ?? 0,
@@ -62,23 +62,23 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   });
 
-  const changes: ChatClient["rooms"]["changes"] = (input) =>
-    call((t, signal) => t.room.changes.query(input, { signal }));
-  const markRead: ChatClient["rooms"]["markRead"] = (input) =>
-    call((t, signal) => t.room.markRead.mutate(input, { signal }));
+  const changes: ChatClient["rooms"]["changes"] = (input, options) =>
+    repeatable((t, signal) => t.room.changes.query(input, { signal }), options);
+  const markRead: ChatClient["rooms"]["markRead"] = (input, options) =>
+    once((t, signal) => t.room.markRead.mutate(input, { signal }), options);
 
   return {
     auth: {
-      register: (input) => call((t, signal) => t.user.register.mutate(input, { signal })),
-      async login(input) {
-        const session = await call((t, signal) => t.user.login.mutate(input, { signal }));
+      register: (input, options) => once((t, signal) => t.user.register.mutate(input, { signal }), options),
+      async login(input, options) {
+        const session = await once((t, signal) => t.user.login.mutate(input, { signal }), options);
         setToken(session.token);
         return session;
       },
-      async logout(options = {}) {
+      async logout(input = {}, options) {
         realtime.disconnect();
         try {
-          await call((t, signal) => t.user.logout.mutate(options.all ? { all: true } : undefined, { signal }));
+          await once((t, signal) => t.user.logout.mutate(input.all ? { all: true } : undefined, { signal }), options);
         } finally {
           setToken(null);
         }
@@ -87,53 +87,53 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       setToken,
     },
     users: {
-      list: (input = {}) => call((t, signal) => t.user.list.query(input, { signal })),
-      me: () => call((t, signal) => t.user.me.query(undefined, { signal })),
-      get: (id) => call((t, signal) => t.user.get.query({ id }, { signal })),
+      list: (input = {}, options) => repeatable((t, signal) => t.user.list.query(input, { signal }), options),
+      me: (options) => repeatable((t, signal) => t.user.me.query(undefined, { signal }), options),
+      get: (id, options) => repeatable((t, signal) => t.user.get.query({ id }, { signal }), options),
     },
     rooms: {
-      create: (input) => call((t, signal) => t.room.create.mutate(input, { signal })),
-      createGroup: (input) => call((t, signal) => t.room.create.mutate(input, { signal })),
-      list: (input = {}) => call((t, signal) => t.room.list.query(input, { signal })),
-      get: (id) => call((t, signal) => t.room.get.query({ id }, { signal })),
-      update: (input) => call((t, signal) => t.room.update.mutate(input, { signal })),
-      async leave(id) {
+      create: (input, options) => once((t, signal) => t.room.create.mutate(input, { signal }), options),
+      createGroup: (input, options) => once((t, signal) => t.room.create.mutate(input, { signal }), options),
+      list: (input = {}, options) => repeatable((t, signal) => t.room.list.query(input, { signal }), options),
+      get: (id, options) => repeatable((t, signal) => t.room.get.query({ id }, { signal }), options),
+      update: (input, options) => once((t, signal) => t.room.update.mutate(input, { signal }), options),
+      async leave(id, options) {
         const userId = tokenSubject(token);
         if (userId === null) throw new ChatError("UNAUTHORIZED", "Log in first");
-        await call((t, signal) => t.room.removeMember.mutate({ id, userId }, { signal }));
+        await once((t, signal) => t.room.removeMember.mutate({ id, userId }, { signal }), options);
       },
-      discover: (input = {}) => call((t, signal) => t.room.discover.query(input, { signal })),
-      join: (id) => call((t, signal) => t.room.join.mutate({ id }, { signal })),
+      discover: (input = {}, options) => repeatable((t, signal) => t.room.discover.query(input, { signal }), options),
+      join: (id, options) => once((t, signal) => t.room.join.mutate({ id }, { signal }), options),
       members: {
-        list: (input) => call((t, signal) => t.room.listMembers.query(input, { signal })),
-        add: (input) => call((t, signal) => t.room.addMembers.mutate(input, { signal })),
-        async remove(input) {
-          await call((t, signal) => t.room.removeMember.mutate(input, { signal }));
+        list: (input, options) => repeatable((t, signal) => t.room.listMembers.query(input, { signal }), options),
+        add: (input, options) => once((t, signal) => t.room.addMembers.mutate(input, { signal }), options),
+        async remove(input, options) {
+          await once((t, signal) => t.room.removeMember.mutate(input, { signal }), options);
         },
-        setRole: (input) => call((t, signal) => t.room.setMemberRole.mutate(input, { signal })),
+        setRole: (input, options) => once((t, signal) => t.room.setMemberRole.mutate(input, { signal }), options),
       },
       changes,
       markRead,
     },
     messages: {
-      send(input) {
+      send(input, options) {
         // The clientId is fixed before the first attempt: every retry names the same message.
         const payload = { ...input, clientId: input.clientId ?? newClientId() };
-        return retried((t, signal) => t.message.send.mutate(payload, { signal }));
+        return repeatable((t, signal) => t.message.send.mutate(payload, { signal }), options);
       },
-      list: (input) => call((t, signal) => t.message.list.query(input, { signal })),
-      edit: (input) => call((t, signal) => t.message.edit.mutate(input, { signal })),
-      setState: (input) => call((t, signal) => t.message.setState.mutate(input, { signal })),
-      delete: (id) => call((t, signal) => t.message.delete.mutate({ id }, { signal })),
-      search: (input) => call((t, signal) => t.message.search.query(input, { signal })),
-      receipts: (id) => call((t, signal) => t.message.receipts.query({ id }, { signal })),
+      list: (input, options) => repeatable((t, signal) => t.message.list.query(input, { signal }), options),
+      edit: (input, options) => once((t, signal) => t.message.edit.mutate(input, { signal }), options),
+      setState: (input, options) => once((t, signal) => t.message.setState.mutate(input, { signal }), options),
+      delete: (id, options) => once((t, signal) => t.message.delete.mutate({ id }, { signal }), options),
+      search: (input, options) => repeatable((t, signal) => t.message.search.query(input, { signal }), options),
+      receipts: (id, options) => repeatable((t, signal) => t.message.receipts.query({ id }, { signal }), options),
       changes,
       markRead,
     },
     files: createFiles({ url, token: getToken, ...(options.fetch ? { fetch: options.fetch } : {}) }),
     realtime,
     system: {
-      health: () => call((t, signal) => t.system.health.query(undefined, { signal })),
+      health: (options) => repeatable((t, signal) => t.system.health.query(undefined, { signal }), options),
     },
   };
 }

@@ -2,8 +2,8 @@ import { TRPCClientError } from "@trpc/client";
 
 import { ERROR_CODES, ERROR_STATUS, type ErrorCode, type ErrorIssue } from "@causette/contracts";
 
-/** The contract's error codes, plus the two that mean the server never answered. */
-export type ChatErrorCode = ErrorCode | "NETWORK" | "TIMEOUT";
+/** The contract's error codes, plus the SDK's own: no answer came (`NETWORK`) or the caller aborted (`ABORTED`). */
+export type ChatErrorCode = ErrorCode | "NETWORK" | "TIMEOUT" | "ABORTED";
 
 export interface ChatErrorOptions {
   /** The HTTP status; 0 when there was no HTTP answer. */
@@ -16,8 +16,9 @@ export interface ChatErrorOptions {
 
 /**
  * Every failure the SDK reports. `code` is the contract's error code (`NOT_FOUND`, `BAD_REQUEST`...)
- * or `NETWORK` / `TIMEOUT` when no answer came; `status` is the HTTP status the code maps to (0 for
- * `NETWORK` and `TIMEOUT`); `issues` names the fields the server refused.
+ * or `NETWORK` / `TIMEOUT` when no answer came, `ABORTED` when the call's `signal` aborted it; `status`
+ * is the HTTP status the code maps to (0 when no answer came); `issues` names the fields the server
+ * refused.
  */
 export class ChatError extends Error {
   override readonly name = "ChatError";

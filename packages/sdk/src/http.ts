@@ -2,7 +2,8 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 
 import type { AppRouter } from "@causette/server/router";
 
-import { toChatError } from "./errors.ts";
+import { ChatError, toChatError } from "./errors.ts";
+import type { RequestOptions } from "./types.ts";
 
 export interface HttpOptions {
   url: string;
@@ -15,7 +16,27 @@ export interface HttpOptions {
 
 export type Trpc = ReturnType<typeof createTRPCClient<AppRouter>>;
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+type Run<T> = (trpc: Trpc, signal: AbortSignal) => Promise<T>;
+
+function aborted(signal: AbortSignal): ChatError {
+  return new ChatError("ABORTED", "The call was aborted", { status: 0, cause: signal.reason });
+}
+
+/** Waits `ms`, or rejects with ABORTED as soon as `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(aborted(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(aborted(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 /** The tRPC client over plain HTTP, with the Bearer token, a time-out per call and ChatError failures. */
 export function createHttp(options: HttpOptions) {
@@ -32,35 +53,53 @@ export function createHttp(options: HttpOptions) {
     ],
   });
 
-  /** One call, aborted after the time-out; every failure becomes a ChatError. */
-  async function call<T>(run: (trpc: Trpc, signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** One attempt, aborted after the time-out or by the caller's signal; every failure a ChatError. */
+  async function attempt<T>(run: Run<T>, request: RequestOptions): Promise<T> {
+    const { signal } = request;
+    if (signal?.aborted) throw aborted(signal);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, options.timeout);
+    }, request.timeout ?? options.timeout);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       return await run(trpc, controller.signal);
     } catch (error) {
+      if (signal?.aborted && !timedOut) throw aborted(signal);
       throw toChatError(error, timedOut);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  /** A call that is safe to repeat (an idempotent send), retried while no answer comes. */
-  async function retried<T>(run: (trpc: Trpc, signal: AbortSignal) => Promise<T>): Promise<T> {
-    return retry(() => call(run), options);
+  function request<T>(run: Run<T>, request: RequestOptions, safeToRepeat: boolean): Promise<T> {
+    const retries = request.maxRetries ?? (safeToRepeat ? options.retries : 0);
+    return retry(() => attempt(run, request), {
+      retries,
+      retryDelay: options.retryDelay,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
   }
 
-  return { call, retried };
+  return {
+    /** A read, or a send with its clientId: safe to repeat, so retried while no answer comes. */
+    repeatable: <T>(run: Run<T>, options: RequestOptions = {}) => request(run, options, true),
+    /** Any other write: one attempt unless the caller's `maxRetries` says otherwise. */
+    once: <T>(run: Run<T>, options: RequestOptions = {}) => request(run, options, false),
+  };
 }
 
-/** Repeats `attempt` after NETWORK, TIMEOUT or SERVICE_UNAVAILABLE, with a doubling pause. */
+/**
+ * Repeats `attempt` after NETWORK, TIMEOUT or SERVICE_UNAVAILABLE, with a doubling pause (at least
+ * what the server's `retryAfter` asked); an abort of `signal` ends it with ABORTED.
+ */
 export async function retry<T>(
   attempt: () => Promise<T>,
-  options: { retries: number; retryDelay: number },
+  options: { retries: number; retryDelay: number; signal?: AbortSignal },
 ): Promise<T> {
   for (let n = 0; ; n += 1) {
     try {
@@ -68,7 +107,7 @@ export async function retry<T>(
     } catch (error) {
       const chatError = toChatError(error);
       if (!chatError.retryable || n >= options.retries) throw chatError;
-      await sleep(options.retryDelay * 2 ** n);
+      await pause(Math.max(options.retryDelay * 2 ** n, (chatError.retryAfter ?? 0) * 1000), options.signal);
     }
   }
 }

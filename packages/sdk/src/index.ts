@@ -12,6 +12,7 @@ export type {
   RealtimeEventName,
   RealtimeEvents,
   RealtimeSendInput,
+  RequestOptions,
   RoomsApi,
   SendInput,
   SystemApi,

@@ -67,8 +67,12 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
       if (reason === "io server disconnect") s.connect();
     });
     s.on("connect_error", (error) => {
-      if (error.message === HANDSHAKE_UNAUTHORIZED)
-        listeners.emit("error", new ChatError("UNAUTHORIZED", "The server refused the token", { cause: error }));
+      if (error.message !== HANDSHAKE_UNAUTHORIZED) return;
+      // On a connected socket, the server ended the session (token revoked or expired): socket.io
+      // stops listening but still calls itself connected. Close it, so `connected` and the
+      // "disconnect" event say so, and nothing retries with the dead token.
+      if (s.connected) s.disconnect();
+      listeners.emit("error", new ChatError("UNAUTHORIZED", "The server refused the token", { cause: error }));
     });
     s.on("receive_message", (payload) => rooms.incoming({ event: "receive_message", payload }));
     s.on("message_updated", (payload) => rooms.incoming({ event: "message_updated", payload }));

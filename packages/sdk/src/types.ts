@@ -37,6 +37,19 @@ import type {
 import type { ChatError } from "./errors.ts";
 import type { FilesApi } from "./files.ts";
 
+/** Options of one call, after its input (as openai-node has them). */
+export interface RequestOptions {
+  /** Aborts the call (and its retries): it rejects with a `ChatError` whose code is `ABORTED`. */
+  signal?: AbortSignal;
+  /** How long this call's each attempt may take, in ms (default: the client's `timeout`). */
+  timeout?: number;
+  /**
+   * Retries after `NETWORK`, `TIMEOUT` or `SERVICE_UNAVAILABLE` (default: the client's `retries` for
+   * reads and sends, which are safe to repeat; 0 for other writes).
+   */
+  maxRetries?: number;
+}
+
 /** A WebSocket constructor, for platforms without a global one (or to supply your own). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => object;
 
@@ -55,9 +68,12 @@ export interface ChatClientOptions {
   transports?: Array<"websocket" | "polling">;
   /** How long an HTTP call or a socket acknowledgement may take, in ms (default 10 000). */
   timeout?: number;
-  /** How many times a send is retried after a network error or a time-out (default 3). */
+  /**
+   * How many times a read or a send is retried after a network error, a time-out or
+   * `SERVICE_UNAVAILABLE` (default 3); other writes are not retried unless a call's `maxRetries` says.
+   */
   retries?: number;
-  /** The first pause between two send attempts, in ms, doubled each time (default 250). */
+  /** The first pause between two attempts, in ms, doubled each time (default 250; at least the server's `retryAfter`). */
   retryDelay?: number;
 }
 
@@ -71,14 +87,14 @@ export type RealtimeSendInput = SocketSendMessage;
 
 export interface AuthApi {
   /** Signs up (`POST /api/user`). Does not log in. */
-  register(input: RegisterInput): Promise<User>;
+  register(input: RegisterInput, options?: RequestOptions): Promise<User>;
   /** Logs in and keeps the token for every later call and for the socket. */
-  login(input: LoginInput): Promise<LoginOutput>;
+  login(input: LoginInput, options?: RequestOptions): Promise<LoginOutput>;
   /**
    * Logs out: the server revokes the token (with `all`, every token of the user, ending their
    * sockets everywhere), real time disconnects, and the kept token is cleared.
    */
-  logout(options?: { all?: boolean }): Promise<void>;
+  logout(input?: { all?: boolean }, options?: RequestOptions): Promise<void>;
   /** The token in use, or null. */
   token(): string | null;
   /** Replaces the token (a stored one, say); real time reconnects with it on its next connection. */
@@ -86,62 +102,62 @@ export interface AuthApi {
 }
 
 export interface UsersApi {
-  list(input?: UserListOptions): Promise<User[]>;
-  me(): Promise<User>;
-  get(id: number): Promise<User>;
+  list(input?: UserListOptions, options?: RequestOptions): Promise<User[]>;
+  me(options?: RequestOptions): Promise<User>;
+  get(id: number, options?: RequestOptions): Promise<User>;
 }
 
 export interface MembersApi {
   /** A page of the room's members by user id (`after` a user id; `limit` default 100, max 500). */
-  list(input: MemberListInput): Promise<Member[]>;
+  list(input: MemberListInput, options?: RequestOptions): Promise<Member[]>;
   /** Adds users to a group (owner or admin); answers those who were not members yet. */
-  add(input: MembersAddInput): Promise<Member[]>;
+  add(input: MembersAddInput, options?: RequestOptions): Promise<Member[]>;
   /** Removes a member (owner or admin; nobody removes the owner). */
-  remove(input: MemberRefInput): Promise<void>;
+  remove(input: MemberRefInput, options?: RequestOptions): Promise<void>;
   /** Makes a member an admin or an admin a member (owner only). */
-  setRole(input: MemberSetRoleInput): Promise<Member>;
+  setRole(input: MemberSetRoleInput, options?: RequestOptions): Promise<Member>;
 }
 
 export interface RoomsApi {
   /** `{ participant }`: the direct room of the pair, created or existing; `{ name, participants }`: a new group. */
-  create(input: RoomCreateInput): Promise<Room>;
+  create(input: RoomCreateInput, options?: RequestOptions): Promise<Room>;
   /** A new group the caller owns, with `participants` as members. */
-  createGroup(input: GroupCreateInput): Promise<Room>;
+  createGroup(input: GroupCreateInput, options?: RequestOptions): Promise<Room>;
   /** The caller's rooms, most recent activity first; page with `limit` and `before` (a room id). */
-  list(input?: RoomListInput): Promise<Room[]>;
+  list(input?: RoomListInput, options?: RequestOptions): Promise<Room[]>;
   /** One of the caller's rooms. */
-  get(id: number): Promise<Room>;
+  get(id: number, options?: RequestOptions): Promise<Room>;
   /** Renames a group or changes its topic or visibility (owner or admin). */
-  update(input: RoomUpdateInput): Promise<Room>;
+  update(input: RoomUpdateInput, options?: RequestOptions): Promise<Room>;
   /** Leaves a group (an owner hands it to the oldest admin, else the oldest member). */
-  leave(id: number): Promise<void>;
+  leave(id: number, options?: RequestOptions): Promise<void>;
   /** Public groups the caller can join; `search` matches name and topic. */
-  discover(input?: PublicRoomListInput): Promise<PublicRoom[]>;
+  discover(input?: PublicRoomListInput, options?: RequestOptions): Promise<PublicRoom[]>;
   /** Joins a public group. */
-  join(id: number): Promise<Room>;
+  join(id: number, options?: RequestOptions): Promise<Room>;
   members: MembersApi;
   /** Every message changed in the room after version `since`, and the room's current version. */
-  changes(input: ChangesInput): Promise<Changes>;
+  changes(input: ChangesInput, options?: RequestOptions): Promise<Changes>;
   /** Marks `messageId` and every earlier message from the other members read. */
-  markRead(input: MarkReadInput): Promise<Message>;
+  markRead(input: MarkReadInput, options?: RequestOptions): Promise<Message>;
 }
 
 export interface MessagesApi {
   /** Sends; adds a `clientId` when missing and retries network failures with it, so it is stored once. */
-  send(input: SendInput): Promise<Message>;
+  send(input: SendInput, options?: RequestOptions): Promise<Message>;
   /** Oldest first: the latest `limit`, or those just `before` or `after` a message id. */
-  list(input: MessageListInput): Promise<Message[]>;
-  edit(input: MessageEditInput): Promise<Message>;
-  setState(input: MessageSetStateInput): Promise<Message>;
+  list(input: MessageListInput, options?: RequestOptions): Promise<Message[]>;
+  edit(input: MessageEditInput, options?: RequestOptions): Promise<Message>;
+  setState(input: MessageSetStateInput, options?: RequestOptions): Promise<Message>;
   /** Leaves a tombstone (`deletedAt` set, text emptied) and answers it. */
-  delete(id: number): Promise<Message>;
-  search(input: MessageSearchInput): Promise<Message[]>;
+  delete(id: number, options?: RequestOptions): Promise<Message>;
+  search(input: MessageSearchInput, options?: RequestOptions): Promise<Message[]>;
   /** How far each other member got with the message: `[{ userId, state }]`. */
-  receipts(id: number): Promise<Receipt[]>;
+  receipts(id: number, options?: RequestOptions): Promise<Receipt[]>;
   /** Same as `rooms.changes`. */
-  changes(input: ChangesInput): Promise<Changes>;
+  changes(input: ChangesInput, options?: RequestOptions): Promise<Changes>;
   /** Same as `rooms.markRead`. */
-  markRead(input: MarkReadInput): Promise<Message>;
+  markRead(input: MarkReadInput, options?: RequestOptions): Promise<Message>;
 }
 
 /** Events the SDK adds to the server's: its own connection's life. */
@@ -187,7 +203,7 @@ export interface RealtimeApi {
 }
 
 export interface SystemApi {
-  health(): Promise<Health>;
+  health(options?: RequestOptions): Promise<Health>;
 }
 
 export interface ChatClient {

@@ -4,7 +4,13 @@ import { describe, expectTypeOf, it } from "vitest";
 import type { Changes, Message, MessageStateUpdate, Room, User } from "@causette/contracts";
 import type { AppRouter } from "@causette/server/router";
 
-import { createChatClient, type ChatClient, type ChatError, type ChatErrorCode } from "../src/index.ts";
+import {
+  createChatClient,
+  type ChatClient,
+  type ChatError,
+  type ChatErrorCode,
+  type RequestOptions,
+} from "../src/index.ts";
 
 type In = inferRouterInputs<AppRouter>;
 type Out = inferRouterOutputs<AppRouter>;
@@ -14,6 +20,12 @@ type Result<F> = F extends (...args: never[]) => Promise<infer R> ? R : never;
 const chat = createChatClient({ url: "http://localhost:5050" });
 
 describe("the SDK's types are the server's", () => {
+  it("takes a call's options after its input, and names an aborted call", () => {
+    expectTypeOf(chat.messages.list).parameter(1).toEqualTypeOf<RequestOptions | undefined>();
+    expectTypeOf(chat.users.me).parameter(0).toEqualTypeOf<RequestOptions | undefined>();
+    expectTypeOf<Extract<ChatErrorCode, "ABORTED">>().toEqualTypeOf<"ABORTED">();
+  });
+
   it("takes each procedure's input and answers its output", () => {
     expectTypeOf<Arg<ChatClient["auth"]["register"]>>().toEqualTypeOf<In["user"]["register"]>();
     expectTypeOf<Result<ChatClient["auth"]["register"]>>().toEqualTypeOf<Out["user"]["register"]>();

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 
 import type { TestServer } from "@causette/server/test-harness";
 
-import { ChatError } from "../src/index.ts";
-import { sdkUser, twoInARoom } from "./helpers.ts";
+import { ChatError, createChatClient } from "../src/index.ts";
+import { collect, next, sdkUser, twoInARoom, until } from "./helpers.ts";
 
 let server: TestServer;
 
@@ -21,4 +21,25 @@ it("a rate-limited call carries retryAfter on the ChatError", async () => {
     });
   }
   expect(refusal).toMatchObject({ code: "TOO_MANY_REQUESTS", status: 429, retryAfter: expect.any(Number) });
+});
+
+it("a session revoked elsewhere ends the client's real time within 1 s: one UNAUTHORIZED error, disconnected, no reconnect", async () => {
+  const cleo = await sdkUser(server.url, "cleo");
+  await cleo.chat.realtime.connect();
+  const errors = collect(cleo.chat, "error");
+  const connects = collect(cleo.chat, "connect");
+  const dropped = next(cleo.chat, "disconnect");
+  // The same account logs out everywhere from another client.
+  const elsewhere = createChatClient({ url: server.url });
+  await elsewhere.auth.login({ email: cleo.email, password: cleo.password });
+  const started = Date.now();
+  await elsewhere.auth.logout({ all: true });
+  await dropped;
+  expect(Date.now() - started).toBeLessThan(1000);
+  await until(() => errors.length > 0, 5_000, "the UNAUTHORIZED error");
+  expect(errors.map((e) => e.code)).toEqual(["UNAUTHORIZED"]);
+  expect(cleo.chat.realtime.connected).toBe(false);
+  // Nothing tries again with the dead token: a later connect() is the app's call, refused too.
+  await expect(cleo.chat.realtime.connect()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  expect(connects).toEqual([]);
 });
