@@ -12,6 +12,7 @@ import type {
   ThreadListInputSchema,
 } from "@causette/contracts";
 import {
+  attachableFiles,
   deleteMessage,
   deriveStates,
   editMessage,
@@ -76,12 +77,21 @@ export function createMessageService(deps: ServiceDeps) {
     }
   }
 
+  /** Every attachment must be an upload of the caller's: 400 naming it otherwise (unknown or someone else's alike). */
+  async function assertAttachments(caller: Caller, ids: readonly number[]): Promise<void> {
+    const owned = await attachableFiles(deps.pool, ids, caller.userId);
+    const index = ids.findIndex((id) => !owned.has(id));
+    if (index >= 0) throw badRequest(`attachments.${index}`, `no upload of yours has id ${ids[index]}`);
+  }
+
   /**
-   * A thread's root must be a top-level message of the room, a quoted message a message of the room:
-   * 400 naming the field otherwise (after the 404 of a room the caller is not in).
+   * A thread's root must be a top-level message of the room, a quoted message a message of the room,
+   * an attachment an upload of the caller's: 400 naming the field otherwise (after the 404 of a room
+   * the caller is not in).
    */
   async function assertReferences(caller: Caller, input: SendMessageInput): Promise<void> {
     await assertMember(deps, caller, input.roomId);
+    if (input.attachments?.length) await assertAttachments(caller, input.attachments);
     const inRoom = async (id: number | undefined) => {
       if (id === undefined) return undefined;
       const found = await findMessage(deps.pool, id, null);
@@ -131,7 +141,10 @@ export function createMessageService(deps: ServiceDeps) {
     async send(caller: Caller, input: SendMessageInput): Promise<Message> {
       await deps.limits.send(caller.userId);
       const clientId = input.clientId ?? null;
-      if (input.parentId !== undefined || input.quotedId !== undefined) await assertReferences(caller, input);
+      const attachments = input.attachments ?? [];
+      if (input.parentId !== undefined || input.quotedId !== undefined || attachments.length > 0) {
+        await assertReferences(caller, input);
+      }
       const stored = await order.run(
         input.roomId,
         () =>
@@ -143,6 +156,7 @@ export function createMessageService(deps: ServiceDeps) {
             parentId: input.parentId ?? null,
             quotedId: input.quotedId ?? null,
             mentions: parseMentions(input.message),
+            attachments,
           }),
         (inserted) => inserted?.message.version ?? null,
         (inserted) => {
@@ -152,7 +166,8 @@ export function createMessageService(deps: ServiceDeps) {
         },
       );
       if (stored) return stored.message;
-      // Nothing inserted: either a retry of a stored send, or no room the caller may write to.
+      // Nothing inserted: a retry of a stored send, no room the caller may write to, or an
+      // attachment gone since it was checked.
       await assertMember(deps, caller, input.roomId);
       const first = clientId
         ? await findMessageByClientId(
@@ -161,12 +176,15 @@ export function createMessageService(deps: ServiceDeps) {
             caller.userId,
           )
         : null;
-      if (!first) throw roomNotFound(input.roomId);
-      // The first attempt may have died between its commit and its broadcast (its node, or the
-      // database's answer, lost): every retry announces the message again, and clients drop what
-      // they already have by id and version.
-      deps.events.messageCreated(first);
-      return first;
+      if (first) {
+        // The first attempt may have died between its commit and its broadcast (its node, or the
+        // database's answer, lost): every retry announces the message again, and clients drop what
+        // they already have by id and version.
+        deps.events.messageCreated(first);
+        return first;
+      }
+      if (attachments.length > 0) await assertAttachments(caller, attachments);
+      throw roomNotFound(input.roomId);
     },
 
     async list(caller: Caller, input: z.output<typeof MessageListInputSchema>): Promise<Message[]> {
