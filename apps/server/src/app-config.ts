@@ -6,7 +6,7 @@ export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
 > &
-  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort">> & {
+  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort" | "webDir">> & {
     /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
     redisKey?: string;
     /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
