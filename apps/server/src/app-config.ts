@@ -7,7 +7,10 @@ export type AppConfig = Pick<
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
 > &
   Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort" | "webDir">> & {
-    /** Prefix of the Redis channels socket.io nodes share: nodes with the same one serve one user base. Default "socket.io". */
+    /**
+     * Prefix of what nodes share in Redis: socket.io channels (default "socket.io") and rate-limit
+     * counters (default "causette"). Nodes with the same one serve one user base.
+     */
     redisKey?: string;
     /** An upload that sends nothing for this long is refused with 408 and its partial file removed. Default 30 s. */
     uploadIdleTimeoutMs?: number;

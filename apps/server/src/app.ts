@@ -46,8 +46,6 @@ export interface AppDeps {
   logger: Logger;
   /** Where uploaded files' bytes live (files/stores.ts). Default: a temporary directory, removed at close. */
   store?: FileStore;
-  /** Where rate-limit counters live: memory by default; Redis to share them between nodes. */
-  rateLimitStore?: RateLimitStore;
   /** Hashes and checks passwords (tests wrap it to count checks). */
   hasher?: PasswordHasher;
 }
@@ -93,7 +91,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     redisState: () => realtime.redisState(),
     hasher: deps.hasher ?? new PasswordHasher(),
     tokens,
-    limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, deps.rateLimitStore),
+    limits: createRateLimits({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, rateLimitStore(config, realtime)),
     events: realtime.events,
     startedAt: Date.now(),
     onSendBatch: (size, stored) => metrics.sendBatch(size, stored),
@@ -203,6 +201,15 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
       if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Rate-limit counters in the Redis that carries socket.io events when REDIS_URL is set, so every node
+ * counts against one budget (under the nodes' shared key), in this process's memory otherwise.
+ */
+function rateLimitStore(config: AppConfig, realtime: Realtime): RateLimitStore {
+  if (!realtime.redis) return { kind: "memory" };
+  return { kind: "redis", redis: realtime.redis, keyPrefix: config.redisKey ?? "causette" };
 }
 
 /**

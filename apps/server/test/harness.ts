@@ -40,7 +40,7 @@ export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
 export async function startServer(
   options: { config?: Partial<AppConfig>; db?: TestDatabase; store?: FileStore; logger?: Logger } & Pick<
     AppDeps,
-    "hasher" | "rateLimitStore"
+    "hasher"
   > = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase(env.dbUrl));
@@ -51,7 +51,6 @@ export async function startServer(
     logger: options.logger ?? createLogger(env.logLevel === "info" ? "silent" : env.logLevel),
     ...(options.store ? { store: options.store } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
-    ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
   });
   await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));
   const { port } = app.server.address() as AddressInfo;

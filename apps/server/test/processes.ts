@@ -1,6 +1,23 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+import { ROOT_DIR } from "../src/env.ts";
+
+const run = promisify(execFile);
+
+/**
+ * What an operator does: build the server, then `pnpm deploy --prod` it alone into `dir`. Under a
+ * lock, since test files run at once: turbo rewrites dist/ while another copies it.
+ */
+export async function productionInstall(dir: string): Promise<void> {
+  const script = `pnpm exec turbo run build --filter=@causette/server --output-logs=errors-only && pnpm --filter @causette/server deploy --prod "$1"`;
+  await run("flock", [join(ROOT_DIR, "node_modules/.causette-build.lock"), "sh", "-c", script, "sh", dir], {
+    cwd: ROOT_DIR,
+  });
+}
 
 /** A free TCP port on loopback (free when asked: bind it soon). */
 export async function sparePort(): Promise<number> {

@@ -1,17 +1,13 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { expect, it } from "vitest";
 
-import { ROOT_DIR } from "../src/env.ts";
 import { createEmptyDatabase } from "./database.ts";
 import { env, http } from "./harness.ts";
-import { exited, until } from "./processes.ts";
-
-const run = promisify(execFile);
+import { exited, productionInstall, until } from "./processes.ts";
 
 /**
  * What an operator does: build, `pnpm deploy --prod` the server alone into a directory, and run it
@@ -21,11 +17,8 @@ it("a production install of the server starts with node, migrates and serves", a
   const dir = await mkdtemp(join(tmpdir(), "causette-deploy-"));
   const database = env.dbUrl ? await createEmptyDatabase(env.dbUrl) : undefined;
   try {
-    await run("pnpm", ["exec", "turbo", "run", "build", "--filter=@causette/server", "--output-logs=errors-only"], {
-      cwd: ROOT_DIR,
-    });
     const app = join(dir, "app");
-    await run("pnpm", ["--filter", "@causette/server", "deploy", "--prod", app], { cwd: ROOT_DIR });
+    await productionInstall(app);
     expect(existsSync(join(app, "dist/main.js"))).toBe(true);
     expect(existsSync(join(app, "node_modules/tsx"))).toBe(false);
     expect(existsSync(join(app, "node_modules/@causette/db/migrations/001_init.sql"))).toBe(true);

@@ -17,11 +17,15 @@ const bobUser = await signIn(bob, { username: "bob", email: "bob@example.com", p
 // One private room per pair: creating it again gives back the same one.
 const room = await ana.rooms.create({ participant: bobUser.id });
 
-// Bob listens.
+// Bob listens, and marks what he receives read.
 await bob.realtime.connect();
+const receipts: Array<Promise<unknown>> = [];
+let bothHeard!: () => void;
+const heard = new Promise<void>((resolve) => (bothHeard = resolve));
 bob.realtime.on("receive_message", (message) => {
   console.log(`${message.sender}: ${message.message}`); // message: Message, typed from the contracts
-  bob.realtime.setState({ roomId: message.roomId, messageId: message.id, state: "lu" }).catch(console.error);
+  receipts.push(bob.realtime.setState({ roomId: message.roomId, messageId: message.id, state: "lu" }));
+  if (receipts.length === 2) bothHeard();
 });
 await bob.realtime.joinRoom(room.id);
 
@@ -41,5 +45,8 @@ try {
   if (error instanceof ChatError) console.log(error.code, error.status, error.issues); // BAD_REQUEST 400 [{ path: "message", ... }]
 }
 
+// Leave once Bob has heard both messages and his read receipts are stored.
+await heard;
+await Promise.all(receipts);
 ana.realtime.disconnect();
 bob.realtime.disconnect();

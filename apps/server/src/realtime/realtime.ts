@@ -23,6 +23,8 @@ export interface Realtime {
   events: ChatEvents;
   /** Whether the Redis clients that share events are connected; undefined without REDIS_URL. */
   redisState(): "up" | "down" | undefined;
+  /** The Redis connection that publishes events, which also serves plain commands; undefined without REDIS_URL. */
+  redis: RedisClient | undefined;
   /** Starts answering socket events with these services. */
   serve(services: Services): void;
   /** Refuses new events, waits for those in flight, then closes every socket so clients reconnect elsewhere. */
@@ -36,6 +38,8 @@ export interface RealtimeDeps {
   pool: DatabasePool;
   metrics: Metrics;
 }
+
+type RedisClient = ReturnType<typeof createClient>;
 
 // A 4,000-character message is at most 16 KB of UTF-8; the rest is framing and other fields.
 const MAX_PACKET_BYTES = 32 * 1024;
@@ -77,7 +81,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
     },
   });
 
-  const redisClients: Array<ReturnType<typeof createClient>> = [];
+  const redisClients: RedisClient[] = [];
   if (config.redisUrl) {
     const pub = createClient({ url: config.redisUrl });
     const sub = pub.duplicate();
@@ -106,6 +110,7 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
 
   return {
     io,
+    redis: redisClients[0],
     events: {
       ...createBroadcaster(io),
       tokensRevoked(revocation) {
