@@ -32,6 +32,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Fault injection (issue 9): a private PostgreSQL and Redis, server nodes as processes,
+          // killed and frozen on purpose. Each scenario runs once here; see BENCHMARKS.md for runs in a row.
+          name: "faults",
+          include: ["packages/*/test/faults/**/*.fault.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          env: { NODE_ENV: "test" },
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Type tests: compile-time assertions (`*.test-d.ts`) checked by tsc, nothing run.
           name: "sdk-types",
           include: [],

@@ -10,7 +10,8 @@ import { migrate } from "@causette/db";
 
 import type { ChildMessage, ParentMessage } from "./realtime-servers.ts";
 
-export type Kind = "causette" | "relay" | "naive";
+/** `causette-unordered`: Causette with its room ordering off, to measure what the ordering costs. */
+export type Kind = "causette" | "causette-unordered" | "relay" | "naive";
 
 export interface Child {
   url: string;

@@ -32,7 +32,7 @@ const { values: flags } = parseArgs({
     smoke: { type: "boolean", default: false },
     pg: { type: "string", default: "postgres://postgres@127.0.0.1:5432" },
     database: { type: "string" },
-    targets: { type: "string", default: "causette,relay,naive" },
+    targets: { type: "string", default: "causette,causette-unordered,relay,naive" },
     rooms: { type: "string" },
     steady: { type: "string", description: "the steady load, messages/s" },
     ramp: { type: "string", description: "comma-separated loads, messages/s, until saturation" },
@@ -129,7 +129,7 @@ const tokenOf = (userId: number) => benchToken(secret, userId);
 const serverOptions = () => ({ dbUrl: dbUrl.toString(), secret, pool: cfg.pool });
 type Client = Socket;
 const connect = (url: string, userId: number, kind: Kind): Promise<Client> =>
-  connectClient(url, kind === "causette" ? tokenOf(userId) : null);
+  connectClient(url, kind.startsWith("causette") ? tokenOf(userId) : null);
 
 interface Member {
   socket: Client;
@@ -209,10 +209,9 @@ async function runLevel(
       const text = `b${(sequence += 1)}`;
       sentAt.set(text, { at: performance.now(), measured: measuring });
       if (measuring) sent += 1;
-      const payload =
-        kind === "causette"
-          ? { roomId: m.roomId, message: text }
-          : { roomId: m.roomId, message: text, sender: m.userId };
+      const payload = kind.startsWith("causette")
+        ? { roomId: m.roomId, message: text }
+        : { roomId: m.roomId, message: text, sender: m.userId };
       const counted = measuring;
       m.socket.timeout(30_000).emit("send_message", payload, (err: Error | null, ack?: { ok: boolean }) => {
         if (err || !ack?.ok) {

@@ -26,7 +26,7 @@ const { values } = parseArgs({
   },
 });
 
-type Kind = "causette" | "relay" | "naive";
+type Kind = "causette" | "causette-unordered" | "relay" | "naive";
 const kind = values.kind as Kind;
 const poolSize = Number(values.pool);
 
@@ -88,7 +88,7 @@ function startRelay(withInsert: boolean) {
   };
 }
 
-async function startCausette() {
+async function startCausette(orderRoomEvents: boolean) {
   const db = await openDatabase({ url: values.db, maxPoolSize: poolSize, migrate: false });
   const app = await createApp({
     config: {
@@ -100,6 +100,7 @@ async function startCausette() {
       redisUrl: undefined,
       // The load is the point: per-user send and sign-up limits would measure the limiter.
       rateLimits: LOAD_TEST_RATE_LIMITS,
+      orderRoomEvents,
     },
     db,
     logger: createLogger("warn"),
@@ -114,7 +115,7 @@ async function startCausette() {
   };
 }
 
-const server = kind === "causette" ? await startCausette() : startRelay(kind === "naive");
+const server = kind.startsWith("causette") ? await startCausette(kind === "causette") : startRelay(kind === "naive");
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 let mark = { cpu: process.cpuUsage(), at: performance.now() };

@@ -6,7 +6,7 @@ export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
 > &
-  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort" | "webDir">> & {
+  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort" | "roomVersionsIntervalMs" | "webDir">> & {
     /**
      * Prefix of what nodes share in Redis: socket.io channels (default "socket.io") and rate-limit
      * counters (default "causette"). Nodes with the same one serve one user base.
@@ -18,6 +18,11 @@ export type AppConfig = Pick<
     fileSweepIntervalMs?: number;
     /** The time in ms since the epoch (default Date.now): tests move it to age uploads. */
     clock?: () => number;
+    /**
+     * Live events of a room leave in version order (default true). Only the benchmark turns it off,
+     * to measure what the ordering costs.
+     */
+    orderRoomEvents?: boolean;
     /** Rate limits, over the defaults (tests and benchmarks set their own). */
     rateLimits?: Partial<RateLimitRules>;
   };

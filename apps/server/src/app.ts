@@ -84,6 +84,12 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   const metrics = createMetrics();
   const stopObservingQueries = db.observeQueries(metrics.query);
   const realtime = await createRealtime({ server, config, logger, pool: db.pool, metrics });
+  // One line per change of state, not one per failed request; once back, sockets check their rooms.
+  db.onAvailabilityChange((up) => {
+    if (!up) return logger.warn("the database is not answering: requests get 503 SERVICE_UNAVAILABLE until it is back");
+    logger.info("the database answers again");
+    void realtime.announceVersions();
+  });
   metrics.watch({ pool: db.pool, redisState: () => realtime.redisState() });
   const services = createServices({
     pool: db.pool,
@@ -98,6 +104,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
     maxGroupMembers: config.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS,
     store,
     clock: config.clock ?? Date.now,
+    orderRoomEvents: config.orderRoomEvents ?? true,
   });
   realtime.serve(services);
 

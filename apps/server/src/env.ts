@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
 
+import { DEFAULT_DB_TIMEOUT_MS } from "@causette/db";
+
 const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /**
@@ -17,6 +19,8 @@ const WEB_DIR = `${ROOT_DIR}apps/web/dist/`;
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 
 export const DEFAULT_MAX_GROUP_MEMBERS = 10_000;
+/** Every socket learns its joined rooms' versions at least this often (SPEC: 30 s at most). */
+export const DEFAULT_ROOM_VERSIONS_INTERVAL_MS = 30_000;
 export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 
 const optionalUrl = (protocols: RegExp, hint: string) =>
@@ -40,6 +44,18 @@ const EnvSchema = z.object({
   METRICS_PORT: port.optional(),
   JWT_EXPIRES_IN: z.string().regex(DURATION, "must be a duration such as 15m, 12h or 7d").default("7d"),
   REDIS_URL: optionalUrl(/^rediss?$/, "redis://"),
+  DB_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "must be at least 100 ms")
+    .max(600_000, "must be at most 600000 ms (10 minutes)")
+    .default(DEFAULT_DB_TIMEOUT_MS),
+  ROOM_VERSIONS_INTERVAL_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(1_000, "must be at least 1000 ms")
+    .max(30_000, "must be at most 30000 ms (clients are never more than 30 s behind)")
+    .default(DEFAULT_ROOM_VERSIONS_INTERVAL_MS),
   CORS_ORIGIN: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().optional(),
@@ -77,6 +93,8 @@ export interface Config {
   nodeEnv: "development" | "production" | "test";
   production: boolean;
   dbUrl: string | undefined;
+  /** The deadline of every database call, connection included. */
+  dbTimeoutMs: number;
   /** Where the embedded database keeps its files. */
   dataDir: string;
   storage: StorageConfig;
@@ -90,6 +108,8 @@ export interface Config {
   /** Where `/metrics` is served when not on `port`. */
   metricsPort: number | undefined;
   redisUrl: string | undefined;
+  /** How often each socket is told its joined rooms' current versions (`room_versions`). */
+  roomVersionsIntervalMs: number;
   /** Allowed browser origins; `"localhost"` allows any localhost origin (development). */
   corsOrigins: string[] | "localhost";
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
@@ -184,6 +204,7 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     nodeEnv: env.NODE_ENV,
     production,
     dbUrl,
+    dbTimeoutMs: env.DB_TIMEOUT_MS,
     dataDir: `${dataRoot}/pglite`,
     storage,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
@@ -194,6 +215,7 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     host: env.HOST ?? (production ? "0.0.0.0" : "127.0.0.1"),
     metricsPort: env.METRICS_PORT,
     redisUrl: env.REDIS_URL,
+    roomVersionsIntervalMs: env.ROOM_VERSIONS_INTERVAL_MS,
     corsOrigins: origins?.length ? origins : production ? [] : "localhost",
     logLevel: env.LOG_LEVEL,
     maxGroupMembers: env.MAX_GROUP_MEMBERS,

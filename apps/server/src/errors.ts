@@ -9,7 +9,7 @@ import {
   type ErrorCode,
   type ErrorIssue,
 } from "@causette/contracts";
-import { ConflictError } from "@causette/db";
+import { ConflictError, DatabaseUnavailableError } from "@causette/db";
 
 /** The one error a service throws: a contract code, a message for the client, maybe field issues. */
 export class AppError extends Error {
@@ -60,6 +60,8 @@ export function toAppError(error: unknown): AppError & { internal?: unknown } {
   if (error instanceof AppError) return error;
   if (error instanceof z.core.$ZodError) return fromZod(error);
   if (error instanceof ConflictError) return new AppError("CONFLICT", "Already exists");
+  if (error instanceof DatabaseUnavailableError)
+    return new AppError("SERVICE_UNAVAILABLE", "The database is not answering: retry shortly", { retryAfter: 1 });
   return internalError(error);
 }
 

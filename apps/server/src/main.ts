@@ -27,11 +27,13 @@ for (const name of config.generated) {
   logger.warn(`${name} is not set: using a random secret for this run (tokens will not survive a restart)`);
 }
 
-const db = await openDatabase({ url: config.dbUrl, dataDir: config.dataDir }).catch((error: unknown) => {
-  const reason = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`Cannot open the database${config.dbUrl ? " at DB_URL" : ""}: ${reason}\n`);
-  process.exit(1);
-});
+const db = await openDatabase({ url: config.dbUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs }).catch(
+  (error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`Cannot open the database${config.dbUrl ? " at DB_URL" : ""}: ${reason}\n`);
+    process.exit(1);
+  },
+);
 if (db.embedded) logger.info({ dataDir: config.dataDir }, "no DB_URL: using the embedded PostgreSQL (PGlite)");
 
 const store = await createFileStore(config.storage).catch((error: unknown) => {

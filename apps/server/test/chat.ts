@@ -20,7 +20,7 @@ export async function createPair(server: TestServer, names: [string, string] = [
   return { a, b, room: res.body };
 }
 
-/** The fields of a message that is no thread reply, quotes nothing, and has no reaction or mention. */
+/** The fields of a message that is no thread reply, quotes nothing, and has no reaction, mention or attachment. */
 export const PLAIN_MESSAGE = {
   parentId: null,
   quotedId: null,
@@ -29,6 +29,7 @@ export const PLAIN_MESSAGE = {
   lastReplyAt: null,
   reactions: [],
   mentions: [],
+  attachments: [],
 } as const;
 
 /** A group created by `owner` with `members`, named "Crew" unless `extra` says otherwise. */

@@ -4,7 +4,8 @@ import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { afterAll, beforeAll } from "vitest";
 
-import type { ClientToServerEvents, ServerToClientEvents, User } from "@causette/contracts";
+import type { ClientToServerEvents, Message, ServerToClientEvents, User } from "@causette/contracts";
+import { insertMessages, type NewMessage } from "@causette/db";
 
 import { createApp, LOAD_TEST_RATE_LIMITS, type App, type AppConfig, type AppDeps } from "../src/app.ts";
 import { loadEnv } from "../src/env.ts";
@@ -64,6 +65,16 @@ export async function startServer(
       if (!options.db) await db.destroy();
     },
   };
+}
+
+/**
+ * A message committed without its live event: what a node that dies between its commit and its
+ * broadcast leaves behind.
+ */
+export async function storeWithoutEvent(server: TestServer, input: NewMessage): Promise<Message> {
+  const [stored] = await insertMessages(server.db.pool, [input]);
+  if (!stored) throw new Error("nothing stored: is the sender in the room?");
+  return stored.message;
 }
 
 export interface TwoNodes {

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -70,6 +70,58 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
     async stop() {
       child.kill("SIGKILL");
       await exited(child);
+    },
+  };
+}
+
+export interface TcpProxy {
+  port: number;
+  /** Stops moving bytes either way (connections stay open, new ones are accepted and held): a frozen peer. */
+  freeze(): void;
+  thaw(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay to `target` on loopback that can freeze: what a server stopped by SIGSTOP looks like
+ * from its clients, without stopping a server anyone else uses.
+ */
+export async function startTcpProxy(target: number): Promise<TcpProxy> {
+  let frozen = false;
+  const links = new Set<{ from: Socket; to: Socket; held: Buffer[] }>();
+  const relay = (from: Socket, to: Socket) => {
+    const link = { from, to, held: [] as Buffer[] };
+    links.add(link);
+    from.on("data", (chunk: Buffer) => {
+      if (frozen) link.held.push(chunk);
+      else to.write(chunk);
+    });
+    from.on("error", () => from.destroy());
+    from.on("close", () => {
+      links.delete(link);
+      to.destroy();
+    });
+  };
+  const server = createServer((client) => {
+    const upstream = connect(target, "127.0.0.1");
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze() {
+      frozen = true;
+    },
+    thaw() {
+      frozen = false;
+      for (const link of links) for (const chunk of link.held.splice(0)) link.to.write(chunk);
+    },
+    async close() {
+      for (const link of links) link.from.destroy();
+      server.close();
+      await once(server, "close");
     },
   };
 }

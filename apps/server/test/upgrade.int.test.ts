@@ -172,9 +172,16 @@ const FIRST_RELEASE_MESSAGE_FIELDS = [
   "editedAt",
   "deletedAt",
 ] as const;
-/** A message as release 001 answered it; what came later holds its defaults (no thread, quote, reaction or mention). */
+/** A message as release 001 answered it; what came later holds its defaults (no thread, quote, reaction, mention or attachment). */
 function firstRelease(message: Message) {
-  expect(message).toMatchObject({ parentId: null, quoted: null, replyCount: 0, reactions: [], mentions: [] });
+  expect(message).toMatchObject({
+    parentId: null,
+    quoted: null,
+    replyCount: 0,
+    reactions: [],
+    mentions: [],
+    attachments: [],
+  });
   return Object.fromEntries(FIRST_RELEASE_MESSAGE_FIELDS.map((key) => [key, message[key]]));
 }
 

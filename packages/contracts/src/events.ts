@@ -67,6 +67,15 @@ export type TypingEvent = z.infer<typeof TypingEventSchema>;
 export const PresenceEventSchema = z.object({ userId: IdSchema, online: z.boolean() });
 export type PresenceEvent = z.infer<typeof PresenceEventSchema>;
 
+export const RoomVersionsEventSchema = z
+  .object({
+    rooms: z.array(z.object({ roomId: IdSchema, version: z.number().int().nonnegative() })),
+  })
+  .describe(
+    "The current version of each room the socket joined, every 30 s and after an outage: a room whose version is above the last one the client saw has changes it missed (fetch them with `sync`)",
+  );
+export type RoomVersionsEvent = z.infer<typeof RoomVersionsEventSchema>;
+
 /** Every acknowledgement: the result, or the same error body REST answers. */
 export const ackSchema = <T extends z.ZodType>(data: T) =>
   z.union([
@@ -116,6 +125,7 @@ export const serverEventSchemas = {
   reaction_removed: ReactionEventSchema,
   /** To the mentioned user's private channel. */
   mention: MentionEventSchema,
+  room_versions: RoomVersionsEventSchema,
 } as const;
 
 export type ClientEventName = keyof typeof clientEventSchemas;

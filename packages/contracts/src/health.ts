@@ -4,6 +4,8 @@ export const HealthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]),
     database: z.enum(["up", "down"]),
+    /** Only with REDIS_URL: whether this node shares events with the others. */
+    redis: z.enum(["up", "down"]).optional(),
     uptime: z.number(),
   })
   .meta({ id: "Health" });

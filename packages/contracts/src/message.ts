@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { FileSchema } from "./file.ts";
 import { IdSchema, LimitSchema, PlainTextSchema, TimestampSchema } from "./primitives.ts";
 
 /** The seed's receipt states, in the only order they may move: stored, delivered, read. */
@@ -65,13 +66,28 @@ export const MessageSchema = z
     lastReplyAt: TimestampSchema.nullable(),
     reactions: z.array(ReactionSchema).describe("Each emoji once, in the order first used"),
     mentions: z.array(IdSchema).describe("The mentioned members' user ids"),
+    attachments: z
+      .array(FileSchema)
+      .describe("The files sent with it, in order (`GET /api/files/:id`); empty on a deleted message"),
   })
   .meta({ id: "Message" });
 export type Message = z.infer<typeof MessageSchema>;
 
+/** How many files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+
+export const AttachmentsSchema = z
+  .array(IdSchema)
+  .max(MAX_ATTACHMENTS)
+  .refine((ids) => new Set(ids).size === ids.length, "must not name a file twice")
+  .describe(
+    `Ids of the sender's own uploads (\`POST /api/files\`), at most ${MAX_ATTACHMENTS}: from then on every member of the room may read them`,
+  );
+
 export const SendOptionsShape = {
   parentId: IdSchema.optional().describe("Reply in the thread of this top-level message of the room"),
   quotedId: IdSchema.optional().describe("Quote this message of the room"),
+  attachments: AttachmentsSchema.optional(),
 };
 
 export const SendMessageInputSchema = z.strictObject({

@@ -11,6 +11,8 @@ export interface DatabaseOptions {
   maxPoolSize?: number;
   /** Apply pending migrations before answering (default true). */
   migrate?: boolean;
+  /** The deadline of every database call (default 5 s). */
+  timeoutMs?: number | undefined;
 }
 
 export interface Database {
@@ -19,6 +21,8 @@ export interface Database {
   embedded: boolean;
   /** Calls `observer` after every query of the pool (for metrics); answers the function that stops it. */
   observeQueries(observer: QueryObserver): () => void;
+  /** Calls `listener` each time the database becomes unavailable (false) or answers again (true). */
+  onAvailabilityChange(listener: (up: boolean) => void): void;
   /** True when a trivial query answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -31,10 +35,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const onQuery: QueryObserver = (seconds, ok) => {
     for (const observer of observers) observer(seconds, ok);
   };
+  const availabilityListeners: Array<(up: boolean) => void> = [];
+  let available = true;
+  const onAvailability = (up: boolean) => {
+    if (up === available) return;
+    available = up;
+    for (const listener of availabilityListeners) listener(up);
+  };
   let pool: DatabasePool;
   try {
     if (options.migrate !== false) await migrate(url);
-    pool = await createDatabasePool(url, { maxPoolSize: embedded ? 1 : options.maxPoolSize, onQuery });
+    pool = await createDatabasePool(url, {
+      maxPoolSize: embedded ? 1 : options.maxPoolSize,
+      onQuery,
+      onAvailability,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -47,6 +63,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       observers.add(observer);
       return () => observers.delete(observer);
     },
+    onAvailabilityChange: (listener) => void availabilityListeners.push(listener),
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {

@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError, isUnavailable } from "./errors.ts";
 import { createPool, SchemaValidationError, type DatabasePool, type Interceptor } from "./slonik.ts";
 
 /**
@@ -60,10 +61,73 @@ export interface PoolOptions {
   /** One connection for the embedded database, which is a single session. */
   maxPoolSize?: number;
   onQuery?: QueryObserver;
+  /** The deadline of every call, connection included (default DEFAULT_DB_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Told after each call whether the database answered (true) or was unavailable (false). */
+  onAvailability?: (up: boolean) => void;
 }
 
-export function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
-  return createPool(url, {
+export const DEFAULT_DB_TIMEOUT_MS = 5_000;
+
+/** The pool's methods that talk to the database; each gets the deadline. */
+const CALLS = new Set([
+  "any",
+  "anyFirst",
+  "connect",
+  "exists",
+  "many",
+  "manyFirst",
+  "maybeOne",
+  "maybeOneFirst",
+  "one",
+  "oneFirst",
+  "query",
+  "transaction",
+]);
+
+/**
+ * Every call of `pool` (a transaction as a whole) answers within `ms`: PostgreSQL's own
+ * statement_timeout cannot fire when the server is frozen, and the pool's queue waits without
+ * limit. A call past its deadline, or failing for want of a database, rejects with
+ * DatabaseUnavailableError; the work itself may still finish later (a retried send finds it by
+ * its clientId).
+ */
+function withDeadlines(pool: DatabasePool, ms: number, onAvailability: (up: boolean) => void): DatabasePool {
+  function deadline<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new DatabaseUnavailableError(`The database did not answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([work, late]).then(
+      (value) => {
+        clearTimeout(timer);
+        onAvailability(true);
+        return value;
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (!isUnavailable(error)) throw error;
+        onAvailability(false);
+        throw error instanceof DatabaseUnavailableError
+          ? error
+          : new DatabaseUnavailableError("The database is unreachable", { cause: error });
+      },
+    );
+  }
+  return new Proxy(pool, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== "function") return value;
+      const bound = (value as (...args: unknown[]) => unknown).bind(target);
+      if (typeof key !== "string" || !CALLS.has(key)) return bound;
+      return (...args: unknown[]) => deadline(bound(...args) as Promise<unknown>);
+    },
+  });
+}
+
+export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
+  const pool = await createPool(url, {
     interceptors: [resultParserInterceptor, ...(options.onQuery ? [timingInterceptor(options.onQuery)] : [])],
     typeParsers,
     maxPoolSize: options.maxPoolSize ?? 10,
@@ -75,5 +139,9 @@ export function createDatabasePool(url: string, options: PoolOptions = {}): Prom
     // Clients retry on their own terms; a silently repeated write could run twice.
     queryRetryLimit: 0,
     transactionRetryLimit: 0,
+    // PostgreSQL ends a statement past the deadline itself when it is alive but slow.
+    statementTimeout: timeoutMs,
+    connectionTimeout: timeoutMs,
   });
+  return withDeadlines(pool, timeoutMs, options.onAvailability ?? (() => {}));
 }

@@ -1,7 +1,11 @@
 import "./polyfill.ts";
 
 export {
+  BackendTerminatedError,
+  BackendTerminatedUnexpectedlyError,
+  ConnectionError,
   createPool,
+  StatementTimeoutError,
   sql,
   SchemaValidationError,
   UniqueIntegrityConstraintViolationError,

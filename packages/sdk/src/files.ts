@@ -119,8 +119,12 @@ function uploadWithXhr(url: string, token: string | null, body: Blob, name: stri
     const xhr = new XMLHttpRequest();
     xhr.open(fileRoutes.upload.method.toUpperCase(), url);
     if (token) xhr.setRequestHeader("authorization", `Bearer ${token}`);
+    // The events count the whole multipart body: reported in bytes of the file, as in Node.
     xhr.upload.onprogress = (event) =>
-      options.onProgress?.({ loaded: event.loaded, total: event.lengthComputable ? event.total : undefined });
+      options.onProgress?.({
+        loaded: event.lengthComputable ? Math.min(body.size, Math.round((event.loaded * body.size) / event.total)) : 0,
+        total: body.size,
+      });
     xhr.onload = () => {
       const response = new Response(xhr.responseText, {
         status: xhr.status,

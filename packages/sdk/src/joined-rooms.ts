@@ -16,7 +16,15 @@ interface JoinedRoom {
   tracker?: RoomTracker;
   /** While joining or catching up, live events wait here so that they come after what was missed. */
   held: TrackedEvent[] | null;
+  /** A gap was noticed: the catch-up starts after a grace period, unless the gap fills meanwhile. */
+  gapCheck?: ReturnType<typeof setTimeout>;
 }
+
+/**
+ * How long a gap may last before the SDK fetches what is missing: live events of one room can
+ * cross two server nodes in either order, so a hole often fills by itself within milliseconds.
+ */
+export const GAP_GRACE_MS = 500;
 
 export interface JoinedRoomsDeps {
   /** One acknowledged emit over the current socket. */
@@ -41,7 +49,11 @@ export class JoinedRooms {
 
   constructor(private readonly deps: JoinedRoomsDeps) {}
 
-  /** A live message event: delivered now, held until the room has caught up, or dropped as a repeat. */
+  /**
+   * A live message event: delivered now, held until the room has caught up, or dropped as a repeat.
+   * One that jumps a version is held too: the change in between is delivered first, once it has
+   * arrived or been fetched.
+   */
   incoming(item: TrackedEvent): void {
     const room = this.rooms.get(item.payload.roomId);
     if (!room) return this.deliver(item);
@@ -49,7 +61,61 @@ export class JoinedRooms {
       room.held.push(item);
       return;
     }
-    if (room.tracker!.accept(item)) this.deliver(item);
+    const tracker = room.tracker!;
+    if (item.payload.version > tracker.version + 1 && tracker.isNew(item)) {
+      room.held = [item];
+      this.checkGap(item.payload.roomId, room, item.payload.version);
+      return;
+    }
+    if (tracker.accept(item)) this.deliver(item);
+  }
+
+  /** A change at `version` came as another event than a message's (a rename, a member, a reaction): no gap. */
+  observed(roomId: number, version: number): void {
+    const tracker = this.rooms.get(roomId)?.tracker;
+    if (!tracker) return;
+    tracker.observeVersion(version);
+    this.noticeVersion(roomId, tracker.newest);
+  }
+
+  /**
+   * The room is at `version` (from `room_versions`): when this client has not seen every change up
+   * to it, it fetches the missing ones and delivers them once, in order, before any later live event.
+   */
+  noticeVersion(roomId: number, version: number): void {
+    const room = this.rooms.get(roomId);
+    if (room?.tracker && !room.held && version > room.tracker.version) this.checkGap(roomId, room, version);
+  }
+
+  /**
+   * After GAP_GRACE_MS: the held events that now follow on are delivered; if the room is still
+   * behind `version`, what is missing is fetched (`sync`), then the rest of the held events.
+   */
+  private checkGap(roomId: number, room: JoinedRoom, version: number): void {
+    if (room.gapCheck !== undefined) return;
+    const connection = this.deps.epoch();
+    room.gapCheck = setTimeout(() => {
+      room.gapCheck = undefined;
+      if (this.rooms.get(roomId) !== room || connection !== this.deps.epoch() || !room.tracker) return;
+      const tracker = room.tracker;
+      const held = (room.held ?? []).sort((a, b) => a.payload.version - b.payload.version);
+      while (held.length > 0 && held[0]!.payload.version <= tracker.version + 1) {
+        const item = held.shift()!;
+        if (tracker.accept(item)) this.deliver(item);
+      }
+      if (held.length === 0 && version <= tracker.version) {
+        room.held = null;
+        return;
+      }
+      room.held = held;
+      retry(
+        () => (connection === this.deps.epoch() ? this.catchUp(roomId, room, connection) : Promise.resolve()),
+        this.deps,
+      ).catch((error: unknown) => {
+        this.release(room);
+        this.deps.listeners.emit("error", toChatError(error));
+      });
+    }, GAP_GRACE_MS);
   }
 
   async join(roomId: number): Promise<void> {
@@ -126,7 +192,7 @@ export class JoinedRooms {
   }
 
   private release(room: JoinedRoom): void {
-    const held = room.held ?? [];
+    const held = (room.held ?? []).sort((a, b) => a.payload.version - b.payload.version);
     room.held = null;
     for (const item of held) if (room.tracker!.accept(item)) this.deliver(item);
   }
@@ -140,9 +206,14 @@ export class JoinedRooms {
       if (connection === this.deps.epoch()) this.release(room);
       return;
     }
-    const changes = await this.deps.request("sync", { roomId, since: room.tracker.version });
+    await this.catchUp(roomId, room, connection);
+  }
+
+  /** Fetches and delivers what the room's tracker has not seen, then the live events held meanwhile. */
+  private async catchUp(roomId: number, room: JoinedRoom, connection: number): Promise<void> {
+    const changes = await this.deps.request("sync", { roomId, since: room.tracker!.version });
     if (connection !== this.deps.epoch() || this.rooms.get(roomId) !== room) return;
-    const missed = room.tracker.catchUp(changes);
+    const missed = room.tracker!.catchUp(changes);
     for (const item of missed) this.deliver(item);
     // Membership changes missed while away, as the live events would have told them.
     for (const change of changes.members ?? []) {
@@ -159,6 +230,6 @@ export class JoinedRooms {
     }
     if (!this.rooms.has(roomId)) return;
     this.release(room);
-    this.deps.listeners.emit("synced", { roomId, version: room.tracker.version, missed: missed.length });
+    this.deps.listeners.emit("synced", { roomId, version: room.tracker!.version, missed: missed.length });
   }
 }

@@ -81,10 +81,28 @@ export function createRealtime(options: RealtimeOptions): RealtimeApi {
     s.on("typing", (payload) => listeners.emit("typing", payload));
     s.on("presence", (payload) => listeners.emit("presence", payload));
     s.on("room_created", (payload) => listeners.emit("room_created", payload));
-    s.on("room_updated", (payload) => listeners.emit("room_updated", payload));
-    s.on("member_joined", (payload) => listeners.emit("member_joined", payload));
-    s.on("read_marker", (payload) => listeners.emit("read_marker", payload));
-    s.on("member_left", (event) => rooms.memberLeft(event));
+    s.on("room_updated", (payload) => {
+      rooms.observed(payload.room.id, payload.version);
+      listeners.emit("room_updated", payload);
+    });
+    s.on("member_joined", (payload) => {
+      rooms.observed(payload.roomId, payload.version);
+      listeners.emit("member_joined", payload);
+    });
+    s.on("read_marker", (payload) => {
+      rooms.observed(payload.roomId, payload.version);
+      listeners.emit("read_marker", payload);
+    });
+    s.on("member_left", (event) => {
+      rooms.observed(event.roomId, event.version);
+      rooms.memberLeft(event);
+    });
+    for (const event of ["reaction_added", "reaction_removed"] as const)
+      s.on(event, (payload) => rooms.observed(payload.roomId, payload.version));
+    // The rooms' current versions: a room this client is behind in is caught up by itself.
+    s.on("room_versions", ({ rooms: versions }) => {
+      for (const { roomId, version } of versions) rooms.noticeVersion(roomId, version);
+    });
     return s;
   }
 

@@ -24,6 +24,7 @@ const msg = (id: number, version: number, extra: Partial<Message> = {}): Message
   lastReplyAt: null,
   reactions: [],
   mentions: [],
+  attachments: [],
   ...extra,
 });
 const tracker = () => new RoomTracker(7, { version: 10, maxMessageId: 100, participants: [ANA, BOB] });

@@ -59,6 +59,22 @@ export class RoomTracker {
     return this.watermark;
   }
 
+  /** The newest version seen: above `version`, a change in between has not arrived (yet). */
+  get newest(): number {
+    return Math.max(this.watermark, ...this.ahead);
+  }
+
+  /** A change at `version` that carries no message (a rename, a member, a read marker) was seen. */
+  observeVersion(version: number): void {
+    this.observe(version);
+  }
+
+  /** Whether a live event is new, without recording it. */
+  isNew(item: TrackedEvent): boolean {
+    const id = item.event === "message_state_update" ? item.payload.messageId : item.payload.id;
+    return (this.seen.get(id)?.version ?? 0) < item.payload.version;
+  }
+
   /** Whether a live event is new (and records it); false for one already delivered at that version. */
   accept(item: TrackedEvent): boolean {
     if (item.event === "message_state_update") {

@@ -10,7 +10,7 @@ import type { TestServer } from "@causette/server/test-harness";
 
 import { twoInARoom, type SdkUser } from "./helpers.ts";
 
-/** The SDK bundled for a browser by esbuild, in Debian's Chromium: two users chat live. */
+/** The SDK bundled for a browser by esbuild, in Debian's Chromium: two users chat live and send files. */
 const PAGE_DIR = fileURLToPath(new URL("./browser/", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -104,6 +104,30 @@ describe("in Chromium", () => {
 
     const stored = await ana.chat.messages.list({ roomId });
     expect(stored.map((m) => m.message)).toEqual(["bonjour from Chromium", "salut"]);
+    expect([...anaPage.errors, ...bobPage.errors]).toEqual([]);
+  }, 60_000);
+
+  it("uploads a chosen file with progress, sends it as an attachment, and the other page shows it live", async () => {
+    const anaPage = await open(ana);
+    const bobPage = await open(bob);
+    const bytes = Buffer.alloc(6 * 1024 * 1024, "causette ");
+
+    await anaPage.page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: bytes });
+
+    const onBob = bobPage.page.locator("#messages li", { hasText: "sent notes.txt" });
+    await onBob.waitFor({ timeout: 20_000 });
+    expect(await onBob.getAttribute("data-attachments")).toBe("notes.txt");
+    // XMLHttpRequest's upload events: the last reports every byte of the file, out of its size.
+    const reports = (await anaPage.page.locator("#progress").getAttribute("data-reports"))!.split(" ");
+    expect(reports.at(-1)).toBe(`${bytes.length}/${bytes.length}`);
+    for (const report of reports) expect(report).toMatch(new RegExp(`^\\d+/${bytes.length}$`));
+
+    const [sent] = (await bob.chat.messages.list({ roomId })).filter((m) => m.message === "sent notes.txt");
+    expect(sent!.attachments).toEqual([
+      { id: expect.any(Number), name: "notes.txt", size: bytes.length, contentType: "text/plain" },
+    ]);
+    const downloaded = Buffer.from(await (await bob.chat.files.download(sent!.attachments[0]!.id)).arrayBuffer());
+    expect(downloaded.equals(bytes)).toBe(true);
     expect([...anaPage.errors, ...bobPage.errors]).toEqual([]);
   }, 60_000);
 });

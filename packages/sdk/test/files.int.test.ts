@@ -5,14 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "@causette/server/test-harness";
 
 import { ChatError } from "../src/index.ts";
-import { twoInARoom, type SdkUser } from "./helpers.ts";
+import { next, twoInARoom, type SdkUser } from "./helpers.ts";
 
 let server: TestServer;
 let ana: SdkUser;
 let bob: SdkUser;
+let roomId: number;
 
 beforeAll(async () => {
-  ({ server, ana, bob } = await twoInARoom());
+  let room: { id: number };
+  ({ server, ana, bob, room } = await twoInARoom());
+  roomId = room.id;
 });
 afterAll(() => server?.close());
 
@@ -49,5 +52,50 @@ describe("files in Node", () => {
     expect(empty).toMatchObject({ code: "BAD_REQUEST", status: 400, issues: [{ path: "file" }] });
     const mine = await ana.chat.files.upload(new Blob(["x"]), "x.txt");
     await expect(bob.chat.files.download(mine.id)).rejects.toMatchObject({ code: "NOT_FOUND", status: 404 });
+  });
+});
+
+describe("sending with attachments", () => {
+  it("messages.send and realtime.sendMessage attach uploads; the other member gets them live and reads them", async () => {
+    await bob.chat.realtime.connect();
+    await bob.chat.realtime.joinRoom(roomId);
+    const report = await ana.chat.files.upload(new Blob(["quarterly figures\n"]), "report.txt");
+    const logs = await ana.chat.files.upload(Readable.from([Buffer.from("line 1\nline 2\n")]), "app.log");
+
+    const live = next(bob.chat, "receive_message", (m) => m.message === "the report");
+    const sent = await ana.chat.messages.send({ roomId, message: "the report", attachments: [report.id, logs.id] });
+    expect(sent.attachments).toEqual([report, logs]);
+    expect((await live).attachments).toEqual([report, logs]);
+    const text = await (await bob.chat.files.download(report.id)).text();
+    expect(text).toBe("quarterly figures\n");
+
+    await ana.chat.realtime.connect();
+    await ana.chat.realtime.joinRoom(roomId);
+    const again = await ana.chat.files.upload(new Blob(["v2\n"]), "report-v2.txt");
+    const viaSocket = await ana.chat.realtime.sendMessage({ roomId, message: "v2", attachments: [again.id] });
+    expect(viaSocket.attachments).toEqual([again]);
+    expect(await (await bob.chat.files.download(again.id)).text()).toBe("v2\n");
+    const history = await bob.chat.messages.list({ roomId });
+    expect(history.map((m) => m.attachments.map((f) => f.name))).toEqual([
+      ["report.txt", "app.log"],
+      ["report-v2.txt"],
+    ]);
+  });
+
+  it("refuses someone else's upload and more than 10 files with a ChatError naming the field", async () => {
+    const bobs = await bob.chat.files.upload(new Blob(["bob's"]), "bob.txt");
+    await expect(ana.chat.messages.send({ roomId, message: "stolen", attachments: [bobs.id] })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      status: 400,
+      issues: [{ path: "attachments.0" }],
+    });
+    const many = Array.from({ length: 11 }, (_, i) => i + 1);
+    await expect(ana.chat.realtime.sendMessage({ roomId, message: "many", attachments: many })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      issues: [{ path: "attachments" }],
+    });
+    const history = await ana.chat.messages.list({ roomId });
+    expect(history.map((m) => m.message)).not.toContain("stolen");
+    expect(history.map((m) => m.message)).not.toContain("many");
   });
 });

@@ -35,13 +35,17 @@ export function requestLog(logger: Logger) {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
+    // A 503 is a known state (shutting down, database away) that its own line announces once: no
+    // error and no stack trace per request.
+    customLogLevel: (_req, res, error) =>
+      res.statusCode === 503 ? "info" : error || res.statusCode >= 500 ? "error" : "info",
     customSuccessObject: (req, _res, fields: Record<string, unknown>) => ({
       ...fields,
       route: routeOf(req as Request),
     }),
-    customErrorObject: (req, _res, _error, fields: Record<string, unknown>) => ({
+    customErrorObject: (req, res, _error, { err, ...fields }: Record<string, unknown>) => ({
       ...fields,
+      ...(res.statusCode === 503 ? {} : { err }),
       route: routeOf(req as Request),
     }),
     customSuccessMessage: (req, res, ms) => `${req.method} ${pathOf(req)} ${res.statusCode} ${ms} ms`,

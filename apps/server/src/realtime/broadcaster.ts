@@ -49,6 +49,7 @@ const shared = (message: MessageRow): MessageRow =>
 
 /** The one place that turns committed writes into socket.io events, whatever surface they came from. */
 export function createBroadcaster(io: ChatServer): Omit<ChatEvents, "tokensRevoked"> {
+  const direct = (announce: () => void) => announce();
   const toRoom = (roomId: number) => {
     const socketId = origin.getStore()?.socketId;
     return socketId ? io.to(roomChannel(roomId)).except(socketId) : io.to(roomChannel(roomId));
@@ -56,6 +57,10 @@ export function createBroadcaster(io: ChatServer): Omit<ChatEvents, "tokensRevok
   /** The room's sockets and the user's own (who may not have joined the room's channel). */
   const toRoomAndUser = (roomId: number, userId: number) => io.to([roomChannel(roomId), userChannel(userId)]);
   return {
+    captureOrigin() {
+      const store = origin.getStore();
+      return store ? (announce) => origin.run(store, announce) : direct;
+    },
     messageCreated: (message) => toRoom(message.roomId).emit("receive_message", shared(message)),
     messageUpdated: (message) => toRoom(message.roomId).emit("message_updated", shared(message)),
     messageDeleted: (message) => toRoom(message.roomId).emit("message_deleted", shared(message)),

@@ -25,6 +25,8 @@ export interface HandlerDeps {
 }
 
 const SEND_RATE = { perSecond: 20, burst: 40 };
+/** Events of one socket waiting for their turn at most: past it, an event is refused as it arrives. */
+export const MAX_QUEUED_EVENTS = 100;
 
 /** The contract's schemas, typed per event so that a handler's payload follows its event. */
 const payloadSchemas: { [E in ClientEventName]: z.ZodType<ClientEventPayload<E>> } = clientEventSchemas;
@@ -43,6 +45,7 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
   // One socket's events run one after another, in the order they were sent: a `send_message`
   // emitted right after `join_room` finds the room joined, and pipelined sends are stored in order.
   let previous: Promise<unknown> = Promise.resolve();
+  let queued = 0;
 
   function on<E extends ClientEventName>(
     event: E,
@@ -56,6 +59,15 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
       const last = args.at(-1);
       const reply = typeof last === "function" ? (last as AckCallback<ClientEventResult<E>>) : undefined;
       const payloads = reply ? args.slice(0, -1) : args;
+      if (queued >= MAX_QUEUED_EVENTS) {
+        const refused = new AppError(
+          "TOO_MANY_REQUESTS",
+          `Too many events waiting: at most ${MAX_QUEUED_EVENTS} per socket, retry once they are answered`,
+          { retryAfter: 1 },
+        );
+        reply?.({ ok: false, error: toErrorBody(refused).error });
+        return;
+      }
       const run = async () => {
         if (payloads.length > 1)
           throw new AppError("BAD_REQUEST", `${event} takes one payload, got ${payloads.length}`);
@@ -66,8 +78,10 @@ export function registerHandlers(socket: ChatSocket, deps: HandlerDeps) {
       const inTurn = () => previous.then(run, run);
       // With an ack the socket learns the result from it, so broadcasts skip it.
       const work = reply ? () => origin.run({ socketId: socket.id }, inTurn) : inTurn;
+      queued += 1;
       const result = deps.track(work);
       previous = result.catch(() => undefined);
+      void previous.then(() => (queued -= 1));
       result.then(
         (data) => reply?.({ ok: true, data }),
         (error: unknown) => {

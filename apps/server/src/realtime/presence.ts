@@ -1,4 +1,4 @@
-import { roomPartnersOf, type DatabasePool } from "@causette/db";
+import { DatabaseUnavailableError, roomPartnersOf, type DatabasePool } from "@causette/db";
 
 import type { Logger } from "../logger.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
@@ -32,8 +32,11 @@ export function createPresence(io: ChatServer, pool: DatabasePool, logger: Logge
     return (await io.in(userChannel(userId)).fetchSockets()).length > 0;
   }
 
+  // A database outage has its own log line: not one more per socket that comes or goes.
   const guard = (work: Promise<unknown>) =>
-    work.catch((err: unknown) => logger.warn({ err }, "presence update failed"));
+    work.catch((err: unknown) => {
+      if (!(err instanceof DatabaseUnavailableError)) logger.warn({ err }, "presence update failed");
+    });
 
   return {
     /** After the socket joined its user channel: announce the user if this is their first socket. */

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
+import type { createClient } from "redis";
 import { Server } from "socket.io";
 
 import { HANDSHAKE_UNAUTHORIZED } from "@causette/contracts";
@@ -8,6 +8,7 @@ import type { DatabasePool } from "@causette/db";
 
 import type { AppConfig } from "../app-config.ts";
 import { bearerToken, cookieToken } from "../auth/credentials.ts";
+import { DEFAULT_ROOM_VERSIONS_INTERVAL_MS } from "../env.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { corsOptions } from "../http/cors.ts";
 import type { Logger } from "../logger.ts";
@@ -16,6 +17,9 @@ import type { ChatEvents, Services, TokenRevocation } from "../services/index.ts
 import { createBroadcaster } from "./broadcaster.ts";
 import { registerHandlers } from "./handlers.ts";
 import { createPresence } from "./presence.ts";
+import { connectRedis, type RedisLink } from "./redis-link.ts";
+import { startRoomVersions } from "./room-versions.ts";
+import { startSlowConsumerCheck } from "./slow-consumers.ts";
 import { userChannel, type ChatServer, type ChatSocket } from "./types.ts";
 
 export interface Realtime {
@@ -27,6 +31,8 @@ export interface Realtime {
   redis: RedisClient | undefined;
   /** Starts answering socket events with these services. */
   serve(services: Services): void;
+  /** Tells every socket of this node its joined rooms' current versions now (after an outage). */
+  announceVersions(): Promise<void>;
   /** Refuses new events, waits for those in flight, then closes every socket so clients reconnect elsewhere. */
   close(): Promise<void>;
 }
@@ -81,14 +87,14 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
     },
   });
 
-  const redisClients: RedisClient[] = [];
+  const versions = startRoomVersions(io, pool, config.roomVersionsIntervalMs ?? DEFAULT_ROOM_VERSIONS_INTERVAL_MS);
+  const slowConsumers = startSlowConsumerCheck(io, logger);
+  let redis: RedisLink | undefined;
   if (config.redisUrl) {
-    const pub = createClient({ url: config.redisUrl });
-    const sub = pub.duplicate();
-    for (const client of [pub, sub]) client.on("error", (err: unknown) => logger.error({ err }, "redis error"));
-    await Promise.all([pub.connect(), sub.connect()]);
-    redisClients.push(pub, sub);
-    io.adapter(createAdapter(pub, sub, config.redisKey ? { key: config.redisKey } : {}));
+    redis = await connectRedis(config.redisUrl, logger);
+    io.adapter(createAdapter(redis.pub, redis.sub, config.redisKey ? { key: config.redisKey } : {}));
+    // Events published while Redis was away are lost: every socket checks its rooms' versions.
+    redis.onRecovered(() => void versions.announce());
   }
 
   // Event handlers, then presence updates (which run beside them): closing waits for each in turn.
@@ -106,22 +112,22 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
       if (jti === undefined || socket.data.jti === jti) endSession(socket as unknown as ChatSocket, "revoked");
     }
   }
-  io.on("tokens_revoked", (revocation) => void endRevoked(revocation));
+  const revoke = (revocation: TokenRevocation) =>
+    endRevoked(revocation).catch((err: unknown) => logger.warn({ err }, "ending revoked sockets failed"));
+  io.on("tokens_revoked", (revocation) => void revoke(revocation));
 
   return {
     io,
-    redis: redisClients[0],
+    redis: redis?.pub,
     events: {
       ...createBroadcaster(io),
       tokensRevoked(revocation) {
-        void endRevoked(revocation);
+        void revoke(revocation);
         io.serverSideEmit("tokens_revoked", revocation);
       },
     },
-    redisState() {
-      if (redisClients.length === 0) return undefined;
-      return redisClients.every((client) => client.isReady) ? "up" : "down";
-    },
+    redisState: () => redis?.state(),
+    announceVersions: () => versions.announce(),
     serve(services) {
       const presence = createPresence(io, pool, logger);
       io.use((socket, next) => {
@@ -171,11 +177,13 @@ export async function createRealtime({ server, config, logger, pool, metrics }: 
     },
     async close() {
       closing = true;
+      versions.stop();
+      slowConsumers.stop();
       await handlersRunning.settled();
       // Closing the engine drops every transport: clients see "transport close" and reconnect.
       await io.close();
       await presenceRunning.settled();
-      await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
+      await redis?.close();
     },
   };
 }

@@ -7,3 +7,10 @@ export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Inte
 
 export const roomChannel = (roomId: number) => `room:${roomId}`;
 export const userChannel = (userId: number) => `user:${userId}`;
+
+const ROOM_CHANNEL = /^room:(\d+)$/;
+/** The room of a `roomChannel`, or undefined for any other channel. */
+export const roomOfChannel = (channel: string): number | undefined => {
+  const match = ROOM_CHANNEL.exec(channel);
+  return match ? Number(match[1]) : undefined;
+};

@@ -46,6 +46,11 @@ export interface ChatEvents {
   mentioned(message: MessageRow, userIds: readonly number[]): void;
   /** Log-out: the user's token `jti`, or every token of the user, no longer opens anything. */
   tokensRevoked(revocation: TokenRevocation): void;
+  /**
+   * Who caused the write being announced (the socket that asked for an ack learns from its ack):
+   * captured now, for an announcement made later from another write's turn (see RoomOrder).
+   */
+  captureOrigin(): (announce: () => void) => void;
 }
 
 export interface TokenRevocation {
@@ -70,6 +75,8 @@ export interface ServiceDeps {
   maxGroupMembers: number;
   /** Where uploaded files' bytes live. */
   store: FileStore;
+  /** Whether live events of a room leave in version order (default true; see RoomOrder). */
+  orderRoomEvents?: boolean;
   /** The time, in ms since the epoch: tests move it to age uploads. */
   clock(): number;
 }

@@ -12,6 +12,7 @@ import type {
   ThreadListInputSchema,
 } from "@causette/contracts";
 import {
+  attachableFiles,
   deleteMessage,
   deriveStates,
   editMessage,
@@ -32,6 +33,7 @@ import { AppError, badRequest } from "../errors.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 import { assertMember, roomNotFound } from "./membership.ts";
 import { parseMentions } from "./mentions.ts";
+import { createRoomOrder } from "./room-order.ts";
 import { createSendBatcher } from "./send-batcher.ts";
 import { transact } from "./transact.ts";
 
@@ -43,6 +45,7 @@ function messageNotFound(id: number): AppError {
 
 export function createMessageService(deps: ServiceDeps) {
   const sends = createSendBatcher(deps.pool, deps.onSendBatch);
+  const order = createRoomOrder(deps.orderRoomEvents ?? true, () => deps.events.captureOrigin());
 
   /** The message, if it is in a room the caller is in; otherwise as if it did not exist. */
   async function visibleMessage(caller: Caller, id: number): Promise<MessageRow> {
@@ -74,12 +77,21 @@ export function createMessageService(deps: ServiceDeps) {
     }
   }
 
+  /** Every attachment must be an upload of the caller's: 400 naming it otherwise (unknown or someone else's alike). */
+  async function assertAttachments(caller: Caller, ids: readonly number[]): Promise<void> {
+    const owned = await attachableFiles(deps.pool, ids, caller.userId);
+    const index = ids.findIndex((id) => !owned.has(id));
+    if (index >= 0) throw badRequest(`attachments.${index}`, `no upload of yours has id ${ids[index]}`);
+  }
+
   /**
-   * A thread's root must be a top-level message of the room, a quoted message a message of the room:
-   * 400 naming the field otherwise (after the 404 of a room the caller is not in).
+   * A thread's root must be a top-level message of the room, a quoted message a message of the room,
+   * an attachment an upload of the caller's: 400 naming the field otherwise (after the 404 of a room
+   * the caller is not in).
    */
   async function assertReferences(caller: Caller, input: SendMessageInput): Promise<void> {
     await assertMember(deps, caller, input.roomId);
+    if (input.attachments?.length) await assertAttachments(caller, input.attachments);
     const inRoom = async (id: number | undefined) => {
       if (id === undefined) return undefined;
       const found = await findMessage(deps.pool, id, null);
@@ -129,23 +141,33 @@ export function createMessageService(deps: ServiceDeps) {
     async send(caller: Caller, input: SendMessageInput): Promise<Message> {
       await deps.limits.send(caller.userId);
       const clientId = input.clientId ?? null;
-      if (input.parentId !== undefined || input.quotedId !== undefined) await assertReferences(caller, input);
-      const stored = await sends.insert({
-        roomId: input.roomId,
-        sender: caller.userId,
-        message: input.message,
-        clientId,
-        parentId: input.parentId ?? null,
-        quotedId: input.quotedId ?? null,
-        mentions: parseMentions(input.message),
-      });
-      if (stored) {
-        deps.events.messageCreated(stored.message);
-        if (stored.root) deps.events.messageUpdated(stored.root);
-        announceMentions(stored.message, stored.message.mentions);
-        return stored.message;
+      const attachments = input.attachments ?? [];
+      if (input.parentId !== undefined || input.quotedId !== undefined || attachments.length > 0) {
+        await assertReferences(caller, input);
       }
-      // Nothing inserted: either a retry of a stored send, or no room the caller may write to.
+      const stored = await order.run(
+        input.roomId,
+        () =>
+          sends.insert({
+            roomId: input.roomId,
+            sender: caller.userId,
+            message: input.message,
+            clientId,
+            parentId: input.parentId ?? null,
+            quotedId: input.quotedId ?? null,
+            mentions: parseMentions(input.message),
+            attachments,
+          }),
+        (inserted) => inserted?.message.version ?? null,
+        (inserted) => {
+          deps.events.messageCreated(inserted!.message);
+          if (inserted!.root) deps.events.messageUpdated(inserted!.root);
+          announceMentions(inserted!.message, inserted!.message.mentions);
+        },
+      );
+      if (stored) return stored.message;
+      // Nothing inserted: a retry of a stored send, no room the caller may write to, or an
+      // attachment gone since it was checked.
       await assertMember(deps, caller, input.roomId);
       const first = clientId
         ? await findMessageByClientId(
@@ -154,8 +176,15 @@ export function createMessageService(deps: ServiceDeps) {
             caller.userId,
           )
         : null;
-      if (!first) throw roomNotFound(input.roomId);
-      return first;
+      if (first) {
+        // The first attempt may have died between its commit and its broadcast (its node, or the
+        // database's answer, lost): every retry announces the message again, and clients drop what
+        // they already have by id and version.
+        deps.events.messageCreated(first);
+        return first;
+      }
+      if (attachments.length > 0) await assertAttachments(caller, attachments);
+      throw roomNotFound(input.roomId);
     },
 
     async list(caller: Caller, input: z.output<typeof MessageListInputSchema>): Promise<Message[]> {
@@ -172,43 +201,54 @@ export function createMessageService(deps: ServiceDeps) {
 
     async edit(caller: Caller, input: MessageEditInput): Promise<Message> {
       const message = await ownMessage(caller, input.id);
-      const edited = await editMessage(deps.pool, {
-        ...input,
-        roomId: message.roomId,
-        sender: caller.userId,
-        mentions: parseMentions(input.message),
-      });
-      if (!edited) throw new AppError("NOT_FOUND", `Message ${input.id} was deleted`);
-      deps.events.messageUpdated(edited);
-      announceMentions(
-        edited,
-        edited.mentions.filter((id) => !message.mentions.includes(id)),
+      const edited = await order.run(
+        message.roomId,
+        () =>
+          editMessage(deps.pool, {
+            ...input,
+            roomId: message.roomId,
+            sender: caller.userId,
+            mentions: parseMentions(input.message),
+          }),
+        (row) => row?.version ?? null,
+        (row) => {
+          deps.events.messageUpdated(row!);
+          announceMentions(
+            row!,
+            row!.mentions.filter((id) => !message.mentions.includes(id)),
+          );
+        },
       );
+      if (!edited) throw new AppError("NOT_FOUND", `Message ${input.id} was deleted`);
       return edited;
     },
 
     async delete(caller: Caller, id: number): Promise<Message> {
       const message = await ownMessage(caller, id);
-      const [deleted, ...touched] = await deleteMessage(deps.pool, {
-        id,
-        roomId: message.roomId,
-        sender: caller.userId,
-      });
+      const [deleted] = await order.run(
+        message.roomId,
+        () => deleteMessage(deps.pool, { id, roomId: message.roomId, sender: caller.userId }),
+        ([row]) => row?.version ?? null,
+        ([row, ...touched]) => {
+          deps.events.messageDeleted(row!);
+          // Its quotes (now showing it deleted) and its thread's root (one reply less).
+          for (const other of touched) deps.events.messageUpdated(other);
+        },
+      );
       if (!deleted) throw new AppError("NOT_FOUND", `Message ${id} was deleted`);
-      deps.events.messageDeleted(deleted);
-      // Its quotes (now showing it deleted) and its thread's root (one reply less).
-      for (const other of touched) deps.events.messageUpdated(other);
       return deleted;
     },
 
     /** Adds the caller's reaction; a second add answers the message as it is. */
     async react(caller: Caller, input: ReactionInput): Promise<Message> {
       const message = await visibleMessage(caller, input.id);
-      const reacted = await setReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId }, true);
-      if (reacted) {
-        announceReaction("reaction_added", reacted, input.emoji, caller.userId);
-        return reacted;
-      }
+      const reacted = await order.run(
+        message.roomId,
+        () => setReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId }, true),
+        (row) => row?.version ?? null,
+        (row) => announceReaction("reaction_added", row!, input.emoji, caller.userId),
+      );
+      if (reacted) return reacted;
       const now = await visibleMessage(caller, input.id);
       if (now.deletedAt) throw new AppError("NOT_FOUND", `Message ${input.id} was deleted`);
       if (!now.reactions.some((r) => r.emoji === input.emoji) && now.reactions.length >= MAX_DISTINCT_REACTIONS) {
@@ -220,14 +260,13 @@ export function createMessageService(deps: ServiceDeps) {
     /** Removes the caller's reaction; without one, answers the message as it is. */
     async unreact(caller: Caller, input: ReactionInput): Promise<Message> {
       const message = await visibleMessage(caller, input.id);
-      const unreacted = await setReaction(
-        deps.pool,
-        { ...input, roomId: message.roomId, userId: caller.userId },
-        false,
+      const unreacted = await order.run(
+        message.roomId,
+        () => setReaction(deps.pool, { ...input, roomId: message.roomId, userId: caller.userId }, false),
+        (row) => row?.version ?? null,
+        (row) => announceReaction("reaction_removed", row!, input.emoji, caller.userId),
       );
-      if (!unreacted) return visibleMessage(caller, input.id);
-      announceReaction("reaction_removed", unreacted, input.emoji, caller.userId);
-      return unreacted;
+      return unreacted ?? visibleMessage(caller, input.id);
     },
 
     /**
@@ -244,39 +283,44 @@ export function createMessageService(deps: ServiceDeps) {
       }
       if (input.state === "ok" || RANK[input.state] <= RANK[message.state]) return message;
       const state = input.state;
-      const result = await transact(deps.pool, async (tx) => {
-        // The room's lock orders position moves, so the positions each move reads are the latest.
-        const room = await roomAccess(tx, message.roomId, caller.userId, true);
-        if (!room?.role) throw messageNotFound(input.id);
-        const moved = await moveCursor(tx, {
-          roomId: message.roomId,
-          userId: caller.userId,
-          upToId: message.id,
-          state,
-        });
-        if (!moved) return null;
-        const after = state === "lu" ? moved.readBefore : moved.deliveredBefore;
-        const version = room.version + 1;
-        const touched = await deriveStates(tx, {
-          roomId: message.roomId,
-          after,
-          upTo: message.id,
-          version,
-          viewer: caller.userId,
-        });
-        return { moved, touched, version: touched.length > 0 ? version : room.version };
-      });
-      if (result) {
-        announceStates(result.touched, caller.userId);
-        if (result.moved.readAfter > result.moved.readBefore) {
-          deps.events.readMarker({
-            roomId: message.roomId,
-            userId: caller.userId,
-            lastReadId: result.moved.readAfter,
-            version: result.version,
-          });
-        }
-      }
+      const result = await order.run(
+        message.roomId,
+        () =>
+          transact(deps.pool, async (tx) => {
+            // The room's lock orders position moves, so the positions each move reads are the latest.
+            const room = await roomAccess(tx, message.roomId, caller.userId, true);
+            if (!room?.role) throw messageNotFound(input.id);
+            const moved = await moveCursor(tx, {
+              roomId: message.roomId,
+              userId: caller.userId,
+              upToId: message.id,
+              state,
+            });
+            if (!moved) return null;
+            const after = state === "lu" ? moved.readBefore : moved.deliveredBefore;
+            const version = room.version + 1;
+            const touched = await deriveStates(tx, {
+              roomId: message.roomId,
+              after,
+              upTo: message.id,
+              version,
+              viewer: caller.userId,
+            });
+            return { moved, touched, version: touched.length > 0 ? version : room.version };
+          }),
+        (moved) => moved?.version ?? null,
+        (moved) => {
+          announceStates(moved!.touched, caller.userId);
+          if (moved!.moved.readAfter > moved!.moved.readBefore) {
+            deps.events.readMarker({
+              roomId: message.roomId,
+              userId: caller.userId,
+              lastReadId: moved!.moved.readAfter,
+              version: moved!.version,
+            });
+          }
+        },
+      );
       const updated = result?.touched.find((m) => m.id === message.id);
       // Not among the touched: other members hold it back, a concurrent call moved it first, or it was deleted.
       return updated ?? (await visibleMessage(caller, message.id));

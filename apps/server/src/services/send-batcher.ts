@@ -1,8 +1,12 @@
 import { insertMessages, type DatabasePool, type NewMessage, type StoredMessage } from "@causette/db";
 
+import { AppError } from "../errors.ts";
+
 /** Statements in flight at once; the rest of the pool stays free for reads. */
 const MAX_IN_FLIGHT = 4;
 const MAX_BATCH = 500;
+/** Sends waiting for a statement at most (the database is slow or away): past it, a send is refused at once. */
+export const MAX_QUEUED_SENDS = 10_000;
 
 interface Pending {
   input: NewMessage;
@@ -50,6 +54,13 @@ export function createSendBatcher(pool: DatabasePool, observe: BatchObserver = (
   return {
     /** The stored message, or null when nothing was inserted (see insertMessages). */
     insert(input: NewMessage): Promise<StoredMessage | null> {
+      if (queue.length >= MAX_QUEUED_SENDS) {
+        return Promise.reject(
+          new AppError("TOO_MANY_REQUESTS", "Too many sends waiting for the database: retry shortly", {
+            retryAfter: 1,
+          }),
+        );
+      }
       return new Promise((resolve, reject) => {
         queue.push({ input, resolve, reject });
         if (!scheduled && inFlight < MAX_IN_FLIGHT) {

@@ -7,9 +7,11 @@ export function createSystemService(deps: ServiceDeps) {
   return {
     async health(): Promise<Health> {
       const up = await deps.ping();
+      const redis = deps.redisState();
       return {
-        status: up ? "ok" : "degraded",
+        status: up && redis !== "down" ? "ok" : "degraded",
         database: up ? "up" : "down",
+        ...(redis ? { redis } : {}),
         uptime: uptime(),
       };
     },

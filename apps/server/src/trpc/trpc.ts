@@ -1,7 +1,7 @@
 import { initTRPC } from "@trpc/server";
 import type { z } from "zod";
 
-import { AppError, signInFirst, toErrorBody } from "../errors.ts";
+import { signInFirst, toAppError, toErrorBody } from "../errors.ts";
 import type { Context } from "./context.ts";
 import { toAppErrorFromTrpc } from "./errors.ts";
 
@@ -26,11 +26,15 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Services throw AppError; tRPC needs a TRPCError with the same code, which keeps the AppError as cause. */
+/**
+ * Services throw AppError (or errors that map to one, such as an unavailable database); tRPC needs
+ * a TRPCError with the same code, which keeps the original as cause.
+ */
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    Object.assign(result.error, { code: result.error.cause.code, message: result.error.cause.message });
+  if (!result.ok && result.error.cause !== undefined) {
+    const appError = toAppError(result.error.cause);
+    if (!("internal" in appError)) Object.assign(result.error, { code: appError.code, message: appError.message });
   }
   return result;
 });

@@ -50,6 +50,17 @@ export function findReadableFile(db: CommonQueryMethods, id: number, userId: num
     )`);
 }
 
+/** Which of `ids` the user may attach to a message: their own uploads. */
+export async function attachableFiles(
+  db: CommonQueryMethods,
+  ids: readonly number[],
+  userId: number,
+): Promise<Set<number>> {
+  const owned = await db.anyFirst(sql.type(z.object({ id: z.number() }))`
+    SELECT id FROM files WHERE id = ANY(${sql.array([...ids], "int8")}) AND uploader_id = ${userId}`);
+  return new Set(owned);
+}
+
 const StorageKeysSchema = z.object({ storageKey: z.string(), thumbnailKey: z.string().nullable() });
 export type StorageKeys = z.infer<typeof StorageKeysSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { sql, type CommonQueryMethods } from "../slonik.ts";
+import { sql, UniqueIntegrityConstraintViolationError, type CommonQueryMethods } from "../slonik.ts";
 
 export const MESSAGE_STATES = ["ok", "recu", "lu"] as const;
 export type MessageStateValue = (typeof MESSAGE_STATES)[number];
@@ -28,6 +28,16 @@ export const MessageRowSchema = z.object({
   lastReplyAt: z.string().nullable(),
   reactions: z.array(z.object({ emoji: z.string(), count: z.number(), me: z.boolean() })),
   mentions: z.array(z.number()),
+  attachments: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      size: z.number(),
+      contentType: z.string(),
+      width: z.number().optional(),
+      height: z.number().optional(),
+    }),
+  ),
 });
 export type MessageRow = z.infer<typeof MessageRowSchema>;
 
@@ -72,6 +82,7 @@ export function messageFields(alias: string, viewer: Viewer): Array<[ReturnType<
       "reactions",
     ],
     [sql.fragment`to_json(${t}.mentions)`, "mentions"],
+    [sql.fragment`${t}.attachments`, "attachments"],
   ];
 }
 
@@ -141,6 +152,17 @@ function mentionedIds(room: Fragment, sender: Fragment, names: Fragment, everyon
     ) x) END`;
 }
 
+/**
+ * The attachments column of a new message: each file of `list` (comma-separated ids) as clients see
+ * it, in the list's order.
+ */
+function attachmentsOf(list: Fragment) {
+  return sql.fragment`CASE WHEN ${list} = '' THEN '[]'::jsonb ELSE (
+    SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object('id', f.id, 'name', f.name, 'size', f.size,
+      'contentType', f.content_type, 'width', f.width, 'height', f.height)) ORDER BY a.o), '[]'::jsonb)
+    FROM unnest(string_to_array(${list}, ',')::bigint[]) WITH ORDINALITY AS a(id, o) JOIN files f ON f.id = a.id) END`;
+}
+
 export interface NewMessage {
   roomId: number;
   sender: number;
@@ -151,6 +173,8 @@ export interface NewMessage {
   /** The quoted message (of the room). */
   quotedId?: number | null;
   mentions?: MentionSpec;
+  /** Files to attach, in order: uploads of the sender's (`attachableFiles` names those that are not). */
+  attachments?: readonly number[];
 }
 
 export interface StoredMessage {
@@ -166,15 +190,30 @@ export interface StoredMessage {
  * reply count, at the reply's version (the newest reply's, when a batch holds several), and a
  * mention is stored for each mentioned member.
  * Answers, per input, the stored message, or null when it was not inserted: a retry of a stored
- * `clientId`, or a sender who is not in the room. (A retry racing its first send in another
- * statement is caught by the unique index and leaves a gap in the room's versions, which
- * catch-up by `version > since` tolerates.)
+ * `clientId`, or a sender who is not in the room.
+ * A retry racing its first send in another statement: the statement started before the first one
+ * committed, so its snapshot does not show the stored message, and skipping the row on conflict
+ * would leave its version unused (a hole in 1..N). Instead the unique index refuses the whole
+ * statement, which is run again: its new snapshot sees the stored message.
  */
 export async function insertMessages(
   db: CommonQueryMethods,
   inputs: readonly NewMessage[],
 ): Promise<Array<StoredMessage | null>> {
   if (inputs.length === 0) return [];
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await insertOnce(db, inputs);
+    } catch (error) {
+      if (!(error instanceof UniqueIntegrityConstraintViolationError) || attempt >= MAX_INSERT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Each attempt loses only to a send of the same clientId committed meanwhile, which the next one sees. */
+const MAX_INSERT_ATTEMPTS = 5;
+
+async function insertOnce(db: CommonQueryMethods, inputs: readonly NewMessage[]): Promise<Array<StoredMessage | null>> {
   const rows = await db.any(sql.type(MessageRowSchema.extend({ ord: z.number() }))`
     WITH input AS (
       SELECT * FROM unnest(
@@ -209,8 +248,13 @@ export async function insertMessages(
         ${sql.array(
           inputs.map((i) => i.mentions?.room ?? false),
           "bool",
+        )},
+        ${sql.array(
+          inputs.map((i) => (i.attachments ?? []).join(",")),
+          "text",
         )}
-      ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, parent_id, quoted_id, mention_names, mention_room, ord)
+      ) WITH ORDINALITY AS i(room_id, sender_id, body, client_id, parent_id, quoted_id, mention_names, mention_room,
+        attachment_list, ord)
     ),
     r AS (
       SELECT rooms.id, rooms.version, rooms.message_seq FROM rooms
@@ -227,6 +271,13 @@ export async function insertMessages(
         AND NOT EXISTS (
           SELECT 1 FROM input d WHERE d.client_id IS NOT NULL AND d.client_id = i.client_id
             AND d.room_id = i.room_id AND d.sender_id = i.sender_id AND d.ord < i.ord)
+        -- Every attachment still an upload of the sender's, locked so that the sweep cannot take it meanwhile.
+        AND (i.attachment_list = '' OR (
+          SELECT count(*) FROM (
+            SELECT 1 FROM files f
+            WHERE f.id = ANY(string_to_array(i.attachment_list, ',')::bigint[]) AND f.uploader_id = i.sender_id
+            FOR KEY SHARE
+          ) owned) = cardinality(string_to_array(i.attachment_list, ',')))
     ),
     numbered AS (
       SELECT f.*, row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) AS k, r.version, r.message_seq
@@ -234,14 +285,14 @@ export async function insertMessages(
     ),
     w AS (
       INSERT INTO messages (room_id, sender_id, body, client_id, version, seq, parent_id, quoted_id, quoted_sender,
-        quoted_excerpt, quoted_deleted, mentions)
+        quoted_excerpt, quoted_deleted, mentions, attachments)
       SELECT n.room_id, n.sender_id, n.body, n.client_id, n.version + n.k, n.message_seq + n.k, n.parent_id,
         q.id, q.sender_id, CASE WHEN q.deleted_at IS NULL THEN left(q.body, ${QUOTE_EXCERPT_LENGTH}) ELSE '' END,
         q.deleted_at IS NOT NULL,
-        ${mentionedIds(sql.fragment`n.room_id`, sql.fragment`n.sender_id`, sql.fragment`n.mention_names`, sql.fragment`n.mention_room`)}
+        ${mentionedIds(sql.fragment`n.room_id`, sql.fragment`n.sender_id`, sql.fragment`n.mention_names`, sql.fragment`n.mention_room`)},
+        ${attachmentsOf(sql.fragment`n.attachment_list`)}
       FROM numbered n LEFT JOIN messages q ON q.id = n.quoted_id AND q.room_id = n.room_id
       ORDER BY n.ord
-      ON CONFLICT (room_id, sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
       ${returning}
     ),
     bump AS (
@@ -258,6 +309,15 @@ export async function insertMessages(
     mentioned AS (
       INSERT INTO message_mentions (message_id, user_id, room_id, seq)
       SELECT w.id, u, w.room_id, w.seq FROM w, unnest(w.mentions) AS u
+    ),
+    attached AS (
+      INSERT INTO message_attachments (message_id, file_id, position)
+      SELECT w.id, (a.e->>'id')::bigint, a.o - 1 FROM w, jsonb_array_elements(w.attachments) WITH ORDINALITY AS a(e, o)
+    ),
+    -- From now on a file goes as soon as no message carries it (see deleteUnreferencedFiles).
+    first_attached AS (
+      UPDATE files SET attached_at = now()
+      WHERE attached_at IS NULL AND id IN (SELECT (e->>'id')::bigint FROM w, jsonb_array_elements(w.attachments) AS e)
     ),
     roots AS (
       UPDATE messages p SET reply_count = p.reply_count + x.n, last_reply_at = x.at, version = x.v
@@ -379,7 +439,8 @@ export function editMessage(
 }
 
 /**
- * Leaves a tombstone: text, reactions and mentions cleared. At the same version, the quotes of the
+ * Leaves a tombstone: text, reactions, mentions and attachments cleared (a file then goes once no
+ * message carries it). At the same version, the quotes of the
  * message show it deleted, and a thread reply's root counts one reply less: those messages are
  * answered after the tombstone.
  */
@@ -392,13 +453,15 @@ export function deleteMessage(
       target.roomId,
       target.sender,
       sql.fragment`
-        UPDATE messages SET body = '', deleted_at = now(), version = r.v, reactions = '[]', mentions = '{}' FROM r
+        UPDATE messages SET body = '', deleted_at = now(), version = r.v, reactions = '[]', mentions = '{}',
+          attachments = '[]' FROM r
         WHERE ${ownLiveMessage(target)}`,
       {
         viewer: target.sender,
         also: sql.fragment`
           unreacted AS (DELETE FROM message_reactions mr USING w WHERE mr.message_id = w.id),
           unmentioned AS (DELETE FROM message_mentions mm USING w WHERE mm.message_id = w.id),
+          unattached AS (DELETE FROM message_attachments a USING w WHERE a.message_id = w.id),
           quotes AS (
             UPDATE messages q SET quoted_excerpt = '', quoted_deleted = true, version = r.v FROM w, r
             WHERE q.quoted_id = w.id

@@ -248,3 +248,15 @@ export function roomPartnersOf(db: CommonQueryMethods, userId: number): Promise<
     JOIN room_members other ON other.room_id = me.room_id AND other.user_id <> me.user_id
     WHERE me.user_id = ${userId}`);
 }
+
+/** The current version of each of these rooms (a room that no longer exists is left out). */
+export async function roomVersions(
+  db: CommonQueryMethods,
+  roomIds: readonly number[],
+): Promise<Array<{ roomId: number; version: number }>> {
+  if (roomIds.length === 0) return [];
+  return [
+    ...(await db.any(sql.type(z.object({ roomId: z.number(), version: z.number() }))`
+      SELECT id AS "roomId", version FROM rooms WHERE id = ANY(${sql.array(roomIds, "int8")})`)),
+  ];
+}
