@@ -2,7 +2,7 @@
  * One-way dependencies, checked by `pnpm lint` (dependency-cruiser): no import cycle anywhere
  * (type-only imports included), and each package imports only what is under it:
  *   contracts  <-  db  <-  apps/server  <-  bench
- *   contracts  <-  sdk (and the server's AppRouter type, nothing else of the server)
+ *   contracts  <-  sdk (and the server's AppRouter type, nothing else of the server)  <-  apps/web
  * Inside the server, services and errors.ts know nothing of the surfaces (tRPC, HTTP, socket.io).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -43,6 +43,13 @@ export default {
         "Nothing imports apps/server's code but the server itself, its tests, the benchmarks and other packages' tests (which start a real server).",
       from: { path: "^(packages/[^/]+/src/)" },
       to: { path: "^apps/server/", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "web-only-on-the-sdk",
+      severity: "error",
+      comment: "apps/web is built on @causette/sdk alone: no other package of ours, no server code.",
+      from: { path: "^apps/web/src/" },
+      to: { path: "^(packages/(?!sdk/)|apps/(?!web/)|bench/|@causette/(?!sdk$))" },
     },
     {
       name: "server-code-not-from-tests",

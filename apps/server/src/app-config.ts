@@ -6,7 +6,7 @@ export type AppConfig = Pick<
   Config,
   "production" | "jwtSecret" | "cookieSecret" | "jwtExpiresIn" | "corsOrigins" | "redisUrl"
 > &
-  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort" | "roomVersionsIntervalMs">> & {
+  Partial<Pick<Config, "maxGroupMembers" | "maxUploadBytes" | "metricsPort" | "roomVersionsIntervalMs" | "webDir">> & {
     /**
      * Prefix of what nodes share in Redis: socket.io channels (default "socket.io") and rate-limit
      * counters (default "causette"). Nodes with the same one serve one user base.

@@ -28,6 +28,7 @@ import { requestLog } from "./http/request-log.ts";
 import { mountRestRoutes } from "./http/rest-adapter.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { sendError } from "./http/send-error.ts";
+import { mountWebApp } from "./http/web-app.ts";
 import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitStore } from "./limits/rate-limits.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -179,6 +180,7 @@ export async function createApp({ config, db, logger, ...deps }: AppDeps): Promi
   );
   mountRestRoutes(app, createContext, logger);
   mountDocs(app, buildOpenApiDocument());
+  if (config.webDir) mountWebApp(app, config.webDir);
 
   app.use((req, res) => {
     sendError(res, new AppError("NOT_FOUND", `No route ${req.method} ${req.path}`), logger);

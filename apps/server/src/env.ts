@@ -14,6 +14,8 @@ const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
  */
 export const ROOT_DIR = existsSync(`${REPOSITORY_ROOT}pnpm-workspace.yaml`) ? REPOSITORY_ROOT : `${process.cwd()}/`;
 
+const WEB_DIR = `${ROOT_DIR}apps/web/dist/`;
+
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 
 export const DEFAULT_MAX_GROUP_MEMBERS = 10_000;
@@ -113,6 +115,8 @@ export interface Config {
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
   /** The most members a group may hold. */
   maxGroupMembers: number;
+  /** The web client's built files, served at `/` when the build exists (apps/web/dist). */
+  webDir: string | undefined;
   /** Variables that were generated for this run rather than configured. */
   generated: string[];
 }
@@ -215,6 +219,7 @@ export function parseEnv(source: Record<string, string | undefined>): Config {
     corsOrigins: origins?.length ? origins : production ? [] : "localhost",
     logLevel: env.LOG_LEVEL,
     maxGroupMembers: env.MAX_GROUP_MEMBERS,
+    webDir: existsSync(`${WEB_DIR}index.html`) ? WEB_DIR : undefined,
     generated,
   };
 }
