@@ -36,6 +36,7 @@ function message(id: number, fields: Partial<Message> = {}): Message {
     lastReplyAt: null,
     reactions: [],
     mentions: [],
+    attachments: [],
     ...fields,
   };
 }
