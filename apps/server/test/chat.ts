@@ -88,7 +88,7 @@ const QUERY_METHODS = new Set([
  * The pool, wrapped so that every statement the app sends through it (directly, or through a
  * connection or transaction it opens) is recorded. Test-only: the app takes it as its pool.
  */
-export function recordingPool(pool: DatabasePool): { pool: DatabasePool; log: QueryLog } {
+function recordingPool(pool: DatabasePool): { pool: DatabasePool; log: QueryLog } {
   const log: QueryLog = {
     statements: [],
     tokens: [],

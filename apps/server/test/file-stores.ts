@@ -15,13 +15,13 @@ export interface TestStore {
 const BUCKET = "causette-test";
 
 /** A disk store in a fresh temporary directory. */
-export async function diskTestStore(): Promise<TestStore> {
+async function diskTestStore(): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), "causette-disk-store-"));
   return { store: await createDiskStore(dir), close: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** A real S3-compatible server (s3rver) on a free loopback port, with its own bucket and directory. */
-export async function s3TestStore(): Promise<TestStore> {
+async function s3TestStore(): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), "causette-s3rver-"));
   const server = new S3rver({
     address: "127.0.0.1",

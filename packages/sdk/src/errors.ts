@@ -50,7 +50,7 @@ export class ChatError extends Error {
   }
 }
 
-export function isErrorCode(code: unknown): code is ErrorCode {
+function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code);
 }
 

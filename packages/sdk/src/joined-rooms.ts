@@ -24,7 +24,7 @@ interface JoinedRoom {
  * How long a gap may last before the SDK fetches what is missing: live events of one room can
  * cross two server nodes in either order, so a hole often fills by itself within milliseconds.
  */
-export const GAP_GRACE_MS = 500;
+const GAP_GRACE_MS = 500;
 
 export interface JoinedRoomsDeps {
   /** One acknowledged emit over the current socket. */

@@ -27,7 +27,7 @@ const UNSAFE_CHARACTERS = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
  * The client's file name as shown to people: the last path segment only, without control or
  * bidirectional characters, leading dots or surrounding spaces. It is never used as a path.
  */
-export function safeFileName(raw: string | undefined): string {
+function safeFileName(raw: string | undefined): string {
   const base = (raw ?? "").split(/[\\/]/).pop() ?? "";
   const cleaned = base
     .normalize("NFC")

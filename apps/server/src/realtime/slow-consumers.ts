@@ -2,9 +2,9 @@ import type { Logger } from "../logger.ts";
 import type { ChatServer, ChatSocket } from "./types.ts";
 
 /** A socket holding more than this, unsent, stops reading: it is disconnected. */
-export const MAX_SEND_BUFFER_BYTES = 1024 * 1024;
+const MAX_SEND_BUFFER_BYTES = 1024 * 1024;
 /** A socket whose events have waited this long without any going out is disconnected too. */
-export const MAX_SEND_WAIT_MS = 30_000;
+const MAX_SEND_WAIT_MS = 30_000;
 const CHECK_EVERY_MS = 1_000;
 
 /** What engine.io keeps of a connection: packets not yet handed to the transport, and the WebSocket's own buffer. */

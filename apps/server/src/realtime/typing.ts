@@ -1,6 +1,6 @@
 import { roomChannel, type ChatSocket } from "./types.ts";
 
-export const TYPING_TTL_MS = 5_000;
+const TYPING_TTL_MS = 5_000;
 
 /** Relays typing to the room and, without a repeat within 5 s, tells the room it stopped. */
 export function createTypingTracker(socket: ChatSocket) {

@@ -10,10 +10,10 @@ import type { ReceivedFile } from "../files/upload-receiver.ts";
 import type { Caller, ServiceDeps } from "./deps.ts";
 
 /** Uploads no message carries are removed this long after the upload. */
-export const UNATTACHED_TTL_MS = 24 * 60 * 60 * 1000;
+const UNATTACHED_TTL_MS = 24 * 60 * 60 * 1000;
 const SWEEP_BATCH = 500;
 
-export function toFileInfo(row: FileRow): FileInfo {
+function toFileInfo(row: FileRow): FileInfo {
   return {
     id: row.id,
     name: row.name,

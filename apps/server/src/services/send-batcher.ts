@@ -6,7 +6,7 @@ import { AppError } from "../errors.ts";
 const MAX_IN_FLIGHT = 4;
 const MAX_BATCH = 500;
 /** Sends waiting for a statement at most (the database is slow or away): past it, a send is refused at once. */
-export const MAX_QUEUED_SENDS = 10_000;
+const MAX_QUEUED_SENDS = 10_000;
 
 interface Pending {
   input: NewMessage;

@@ -39,9 +39,9 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(appErrors);
+const publicProcedure = t.procedure.use(appErrors);
 
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const session = await ctx.session();
   if (!session) throw signInFirst();
   return next({ ctx: { ...ctx, session, caller: { userId: session.userId } } });

@@ -17,7 +17,7 @@ export { until };
 
 /** The deadline of every database call in the nodes under test, and how often they send room_versions. */
 export const DB_TIMEOUT_MS = 2_000;
-export const ROOM_VERSIONS_INTERVAL_MS = 5_000;
+const ROOM_VERSIONS_INTERVAL_MS = 5_000;
 
 const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
 const SERVER_DIR = fileURLToPath(new URL("../../../../apps/server/", import.meta.url));
