@@ -114,28 +114,40 @@ export async function startTwoNodes(redisUrl: string): Promise<TwoNodes> {
 }
 
 /**
+ * What `make` answers, made in the suite's beforeAll (and given to `close` in its afterAll): read its
+ * properties inside a test or a hook; read earlier, it throws naming `what`.
+ */
+export function useFixture<T extends object>(
+  what: string,
+  make: () => Promise<T>,
+  close?: (value: T) => Promise<void> | void,
+): T {
+  let value: T | undefined;
+  beforeAll(async () => {
+    value = await make();
+  });
+  if (close) afterAll(() => (value ? close(value) : undefined));
+  return new Proxy({} as T, {
+    get(_target, key) {
+      if (!value) throw new Error(`${what} is made in beforeAll: read it inside a test or a hook`);
+      return Reflect.get(value, key) as unknown;
+    },
+  });
+}
+
+/**
  * Two nodes (as startTwoNodes makes them) for the suite that calls this: started before its tests
  * on the Redis at REDIS_URL, closed after them.
  */
 export function useTwoNodes(): { readonly node1: TestServer; readonly node2: TestServer } {
-  let nodes: TwoNodes | undefined;
-  beforeAll(async () => {
-    if (!env.redisUrl) throw new Error("useTwoNodes: two nodes need REDIS_URL (skip the suite without it)");
-    nodes = await startTwoNodes(env.redisUrl);
-  });
-  afterAll(() => nodes?.close());
-  const get = () => {
-    if (!nodes) throw new Error("The nodes start in beforeAll: read them inside a test or a hook");
-    return nodes;
-  };
-  return {
-    get node1() {
-      return get().node1;
+  return useFixture(
+    "useTwoNodes",
+    () => {
+      if (!env.redisUrl) throw new Error("useTwoNodes: two nodes need REDIS_URL (skip the suite without it)");
+      return startTwoNodes(env.redisUrl);
     },
-    get node2() {
-      return get().node2;
-    },
-  };
+    (nodes) => nodes.close(),
+  );
 }
 
 export interface HttpResult<T = unknown> {

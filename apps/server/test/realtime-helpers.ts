@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect } from "vitest";
+import { expect } from "vitest";
 
 import type { Ack, ClientToServerEvents, Room, ServerToClientEvents } from "@causette/contracts";
 
@@ -7,8 +7,8 @@ import {
   nextEvent,
   signUp,
   startServer,
+  useFixture,
   type ClientSocket,
-  type TestServer,
   type TestUser,
 } from "./harness.ts";
 
@@ -89,17 +89,11 @@ export async function expectSilence(socket: ClientSocket, event: keyof ServerToC
 
 /** A server of the test file's own: started before its tests, closed after them. */
 export function useServer(): { readonly url: string } {
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(() => server?.close());
-  return {
-    get url() {
-      if (!server) throw new Error("The server starts in beforeAll: read its url inside a test or a hook");
-      return server.url;
-    },
-  };
+  return useFixture(
+    "The server",
+    () => startServer(),
+    (server) => server.close(),
+  );
 }
 
 /** Two users in a room with a joined socket each, and Eve: connected, but in no room of theirs. */
@@ -116,28 +110,7 @@ async function pairJoinedAndOutsider(
  * before the suite's tests, which read them as `f.p`, `f.ana`, `f.bob` and `f.eve`.
  */
 export function useJoinedPair(server: { readonly url: string }): Awaited<ReturnType<typeof pairJoinedAndOutsider>> {
-  let made: Awaited<ReturnType<typeof pairJoinedAndOutsider>> | undefined;
-  beforeAll(async () => {
-    made = await pairJoinedAndOutsider(server.url);
-  });
-  const get = () => {
-    if (!made) throw new Error("useJoinedPair: read before the suite's beforeAll ran");
-    return made;
-  };
-  return {
-    get p() {
-      return get().p;
-    },
-    get ana() {
-      return get().ana;
-    },
-    get bob() {
-      return get().bob;
-    },
-    get eve() {
-      return get().eve;
-    },
-  };
+  return useFixture("useJoinedPair", () => pairJoinedAndOutsider(server.url));
 }
 
 /**
